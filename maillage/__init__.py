@@ -1,0 +1,1 @@
+"""The ``maillage`` command and the node that runs services together."""

@@ -1,0 +1,25 @@
+"""The services a node can run, by name. Adding a service is one line here."""
+
+from collections.abc import Callable
+from typing import Any
+
+from services.booking import app as booking_app
+from shared.service import ServiceDefinition
+from shared.settings import BookingSettings, NodeSettings
+
+# name -> (settings class, definition factory)
+SERVICES: dict[str, tuple[type[NodeSettings], Callable[[Any], ServiceDefinition]]] = {
+    "booking": (BookingSettings, booking_app.definition),
+}
+
+HUB_SERVICES = ("booking",)
+SITE_SERVICES = ("booking",)
+
+
+def definitions(names: tuple[str, ...] | list[str]) -> list[tuple[NodeSettings, ServiceDefinition]]:
+    out = []
+    for name in names:
+        settings_cls, factory = SERVICES[name]
+        settings = settings_cls()
+        out.append((settings, factory(settings)))
+    return out

@@ -1,0 +1,110 @@
+"""Booking's wiring: settings → rules, handlers → bus, periodic jobs, and the request-reply gateway."""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from faststream.nats import NatsRouter
+from nats.js import JetStreamContext
+from sqlalchemy import select
+
+from services.booking import store
+from services.booking.handlers import HANDLERS
+from services.booking.model import Rules
+from shared import metrics
+from shared.contract import attendance as att
+from shared.contract.codec import InvalidEvent, validate_request
+from shared.contract.envelope import Request
+from shared.requests import OutcomeWaiter, publish_request
+from shared.service import RunningService, ServiceDefinition
+from shared.settings import BookingSettings
+
+log = logging.getLogger(__name__)
+NAME = "booking"
+
+
+def definition(settings: BookingSettings) -> ServiceDefinition:
+    rules = Rules(
+        opens_before=timedelta(days=settings.booking_opens_days),
+        closes_before=timedelta(hours=settings.booking_closes_hours),
+        max_active_bookings=settings.max_active_bookings,
+    )
+    grace = timedelta(minutes=settings.session_close_grace_minutes)
+
+    def configure(uow: Any) -> None:
+        uow.rules = rules
+
+    async def close_ended_sessions(service: RunningService) -> None:
+        await request_close_of_ended_sessions(service, grace)
+
+    return ServiceDefinition(
+        name=NAME,
+        metadata=store.metadata,
+        tables=store.messaging,
+        uow_class=store.BookingUnitOfWork,
+        handlers=HANDLERS,
+        configure_uow=configure,
+        jobs=[(15.0, refresh_gauges), (60.0, close_ended_sessions)],
+    )
+
+
+async def request_close_of_ended_sessions(service: RunningService, grace: timedelta) -> None:
+    """Sessions nobody closed get closed after a grace period, so no-shows are still counted.
+    The sweep asks like staff would (through the outbox and the bus), never by side effect."""
+    cutoff = (service.now() - grace).timestamp()
+    w = store.workshops
+    async with service.engine.connect() as conn:
+        ended = (await conn.execute(
+            select(w.c.workshop_id).where(w.c.status == "scheduled", w.c.ends_at < cutoff).limit(500)
+        )).scalars().all()
+    if not ended:
+        return
+    async with service.unit_of_work() as uow:
+        uow.emit(*(att.SessionCloseRequested(request_id=f"auto-close-{wid}", workshop_id=wid) for wid in ended))
+        await uow.commit()
+    service.relay.wake()
+
+
+async def refresh_gauges(service: RunningService) -> None:
+    async with service.engine.connect() as conn:
+        figures = await store.business_figures(conn, service.now())
+    site = service.settings.site
+    for status in ("confirmed", "waitlisted", "attended"):
+        metrics.BOOKINGS.labels(service=NAME, site=site, status=status).set(figures.get(f"bookings_{status}", 0))
+    metrics.WAITLIST.labels(service=NAME, site=site).set(figures.get("bookings_waitlisted", 0))
+    metrics.WORKSHOPS_UPCOMING.labels(service=NAME, site=site).set(figures["workshops_upcoming"])
+
+
+def gateway(site: str, js: JetStreamContext, waiter: OutcomeWaiter, timeout: float = 5.0) -> NatsRouter:
+    """Request-reply for front-ends that want the answer in one round trip: ``rpc.<site>.<type>``.
+
+    The request still goes through JetStream like any other (so it is durable and de-duplicated);
+    the reply is the outcome event, or ``{"status": "pending"}`` if the owner has not answered yet.
+    """
+    router = NatsRouter(prefix=f"rpc.{site}.")
+    for cls in HANDLERS:
+        _add_route(router, cls.TYPE, site, js, waiter, timeout)
+    return router
+
+
+def _add_route(
+    router: NatsRouter, event_type: str, site: str, js: JetStreamContext, waiter: OutcomeWaiter, timeout: float
+) -> None:
+    @router.subscriber(event_type, title=f"rpc {event_type}", description=f"Request-reply for {event_type}")
+    async def handle(body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            request = validate_request(event_type, {**body, "origin": site})
+        except InvalidEvent as exc:
+            return {"status": "invalid", "reason": exc.reason, "detail": exc.detail}
+        assert isinstance(request, Request)
+        request_id = request.request_id
+        waiter.expect(request_id)  # before publishing: the outcome may come back at once
+        try:
+            await publish_request(js, request)
+        except Exception as exc:
+            return {"status": "unavailable", "detail": str(exc)}
+        answer = await waiter.wait(request_id, timeout)
+        if answer is None:
+            return {"status": "pending", "request_id": request_id,
+                    "detail": "Demande enregistrée, réponse en attente."}
+        return {"status": "answered", "event": answer}

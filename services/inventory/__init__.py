@@ -1,0 +1,1 @@
+"""The inventory service (to be built: see the open issues)."""

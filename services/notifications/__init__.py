@@ -1,0 +1,1 @@
+"""The notifications service (to be built: see the open issues)."""

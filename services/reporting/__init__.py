@@ -1,0 +1,1 @@
+"""The reporting service (to be built: see the open issues)."""

@@ -1,0 +1,1 @@
+"""Inventory events (subjects ``tl.<origin>.inventory.*``)."""

@@ -1,0 +1,1 @@
+"""Notification events (subjects ``tl.<origin>.notification.*``)."""

@@ -1,0 +1,1 @@
+"""Reporting events (subjects ``tl.<origin>.reporting.*``)."""

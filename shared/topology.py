@@ -1,0 +1,148 @@
+"""The one place that defines JetStream streams and consumers (DESIGN §3).
+
+Services never declare streams by side effect; ``maillage streams`` (and ``maillage up``) call
+``ensure`` here, which creates what is missing, updates what drifted and reports it.
+"""
+
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import NotFoundError
+
+DLQ_STREAM = "TL_DLQ"
+DAY = 86_400.0
+
+
+def origin_stream_name(origin: str) -> str:
+    return f"TL_{origin.upper()}"
+
+
+def origin_stream(origin: str, max_age_days: int, max_bytes: int) -> StreamConfig:
+    """What one node produced. Discard *new* when full: a refused publish keeps the event in the
+    outbox, whereas discard-old would silently drop events the hub may not have seen yet."""
+    return StreamConfig(
+        name=origin_stream_name(origin),
+        subjects=[f"tl.{origin}.>"],
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.NEW,
+        max_age=max_age_days * DAY,
+        max_bytes=max_bytes,
+        duplicate_window=120.0,
+        num_replicas=1,
+    )
+
+
+def dead_letter_stream() -> StreamConfig:
+    return StreamConfig(
+        name=DLQ_STREAM,
+        subjects=["dlq.>"],
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        max_age=90 * DAY,
+        duplicate_window=120.0,
+    )
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A service's durable pull consumer: which event types it reads, from which stream."""
+
+    service: str
+    stream: str
+    event_types: tuple[str, ...]
+    ack_wait: float = 30.0
+
+    @property
+    def durable(self) -> str:
+        return self.service
+
+    def config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.ack_wait,
+            # Unlimited at the server: the service counts attempts itself and dead-letters with the
+            # reason; a server-side limit would stop redelivering silently.
+            max_deliver=-1,
+            max_ack_pending=5000,
+            filter_subjects=[f"tl.*.{t}" for t in self.event_types],
+        )
+
+
+def dead_letter_subject(site: str, service: str) -> str:
+    return f"dlq.{site}.{service}"
+
+
+async def ensure(js: JetStreamContext, streams: list[StreamConfig], consumers: list[ConsumerSpec]) -> list[str]:
+    """Create or update every stream and consumer; returns one French line per object."""
+    report = []
+    for config in streams:
+        report.append(await _ensure_stream(js, config))
+    for spec in consumers:
+        report.append(await _ensure_consumer(js, spec))
+    return report
+
+
+async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> str:
+    assert config.name
+    try:
+        info = await js.stream_info(config.name)
+    except NotFoundError:
+        await js.add_stream(config)
+        return f"flux {config.name}: créé"
+    current = info.config
+    drift = [
+        name
+        for name in ("subjects", "max_age", "max_bytes", "discard", "duplicate_window")
+        if getattr(current, name) != getattr(config, name)
+    ]
+    if not drift:
+        return f"flux {config.name}: conforme"
+    await js.update_stream(config)
+    return f"flux {config.name}: mis à jour ({', '.join(drift)})"
+
+
+async def _ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> str:
+    wanted = spec.config()
+    label = f"consommateur {spec.stream}/{spec.durable}"
+    try:
+        info = await js.consumer_info(spec.stream, spec.durable)
+    except NotFoundError:
+        await js.add_consumer(spec.stream, wanted)
+        return f"{label}: créé"
+    if sorted(info.config.filter_subjects or []) == sorted(wanted.filter_subjects or []):
+        return f"{label}: conforme"
+    await js.add_consumer(spec.stream, wanted)  # add_consumer updates an existing durable in place
+    return f"{label}: mis à jour (sujets)"
+
+
+async def verify(js: JetStreamContext, streams: list[StreamConfig], consumers: list[ConsumerSpec]) -> list[str]:
+    """Problems only (empty list: the topology is as defined)."""
+    problems = []
+    for config in streams:
+        assert config.name
+        try:
+            info = await js.stream_info(config.name)
+        except NotFoundError:
+            problems.append(f"flux {config.name} absent")
+            continue
+        if info.config.subjects != config.subjects:
+            problems.append(f"flux {config.name}: sujets {info.config.subjects} au lieu de {config.subjects}")
+    for spec in consumers:
+        try:
+            await js.consumer_info(spec.stream, spec.durable)
+        except NotFoundError:
+            problems.append(f"consommateur {spec.stream}/{spec.durable} absent")
+    return problems
