@@ -41,7 +41,10 @@ async def stream_events(js: JetStreamContext, stream: str, subject: str = "tl.>"
             except TimeoutError:
                 break
             for msg in msgs:
-                body = json.loads(msg.data)
+                try:
+                    body = json.loads(msg.data)
+                except ValueError:  # a malformed message a test published on purpose
+                    body = {"_raw": msg.data}
                 body["_subject"] = msg.subject
                 out.append(body)
             if msgs[-1].metadata.num_pending == 0:

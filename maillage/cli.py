@@ -1,0 +1,225 @@
+"""The ``maillage`` command: run a node or one service, set up streams, publish an event, seed demo data."""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+
+from maillage import demo, registry
+from maillage.node import Node, connect, ensure_topology, node_streams, run_until_stopped
+from shared import topology
+from shared.contract.codec import InvalidEvent, validate_request
+from shared.contract.envelope import Request
+from shared.requests import OutcomeWaiter, is_request_type, publish_request
+from shared.service import consumer_spec
+from shared.settings import NodeSettings
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, exit 2: the usage is one `--help` away.
+        self.exit(2, f"{self.prog}: erreur : {message}\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="maillage", description="Maillage — réseau des lieux de médiation numérique")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    up = sub.add_parser("up", help="démarrer un nœud (pôle numérique par défaut)")
+    up.add_argument("--demo", action="store_true", help="publier les données d'exemple au démarrage")
+    up.add_argument("--site", help="slug du nœud (par défaut MAILLAGE_SITE ou hub)")
+
+    service = sub.add_parser("service", help="lancer un seul service (conteneurs)")
+    service.add_argument("name", choices=sorted(registry.SERVICES))
+
+    streams = sub.add_parser("streams", help="créer ou vérifier les flux JetStream (idempotent)")
+    streams.add_argument("--verify", action="store_true", help="vérifier seulement, sans rien modifier")
+
+    publish = sub.add_parser("publish", help="valider puis publier un événement, afficher la réponse")
+    publish.add_argument("event_type", help="ex. booking.requested")
+    publish.add_argument("payload", help="JSON, ou @fichier.json")
+    publish.add_argument("--wait", type=positive_float, default=10.0, help="secondes d'attente de la réponse")
+
+    seed = sub.add_parser("demo", help="publier les données d'exemple sur un nœud en marche")
+    seed.add_argument("--weeks", type=positive_int, default=4)
+    return parser
+
+
+def positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"nombre attendu, pas {value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError("doit être positif")
+    return number
+
+
+def positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"entier positif attendu, pas {value!r}")
+    return int(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "site", None):
+        os.environ["MAILLAGE_SITE"] = args.site
+    logging.basicConfig(
+        level=os.environ.get("MAILLAGE_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    commands: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
+        "up": cmd_up, "service": cmd_service, "streams": cmd_streams, "publish": cmd_publish, "demo": cmd_demo,
+    }
+    try:
+        return asyncio.run(commands[args.command](args))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        print(f"maillage: erreur de configuration : {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def node_settings() -> NodeSettings:
+    return NodeSettings()
+
+
+def stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def cmd_up(args: argparse.Namespace) -> int:
+    settings = node_settings()
+    names = registry.HUB_SERVICES if settings.role == "hub" else registry.SITE_SERVICES
+    return await run_node(Node(settings, registry.definitions(list(names))), seed=args.demo)
+
+
+async def cmd_service(args: argparse.Namespace) -> int:
+    settings = node_settings()
+    if not settings.nats_url:
+        print("maillage: erreur : `service` exige MAILLAGE_NATS_URL (le nœud complet : `maillage up`)", file=sys.stderr)
+        return 2
+    return await run_node(Node(settings, registry.definitions([args.name])), seed=False)
+
+
+async def run_node(node: Node, seed: bool) -> int:
+    stop = stop_on_signals()
+    await node.start()
+    try:
+        print("\n".join(node.describe()), flush=True)
+        for line in node.topology_report:
+            logging.getLogger("maillage").info(line)
+        if seed:
+            assert node.js is not None
+            count = await seed_demo(node.js, node.settings.site)
+            print(f"  Démo       : {count} demandes d'exemple publiées (ateliers, postes, rendez-vous)", flush=True)
+        print("Prêt. Ctrl-C pour arrêter proprement.", flush=True)
+        await stop.wait()
+        print("Arrêt : fin des traitements en cours, envoi des événements validés…", flush=True)
+    finally:
+        await node.stop()
+    print("Arrêté proprement.", flush=True)
+    return 0
+
+
+async def seed_demo(js: Any, origin: str, weeks: int = 4) -> int:
+    requests = demo.demo_requests(weeks=weeks)
+    for request in requests:
+        await publish_request(js, request.model_copy(update={"origin": origin}))
+    return len(requests)
+
+
+def nats_url_of(settings: NodeSettings) -> str:
+    if settings.nats_url:
+        return settings.nats_url
+    written = Path(settings.data_dir) / "nats.url"
+    if written.exists():
+        return written.read_text().strip()
+    raise SystemExit("maillage: erreur : aucun nœud trouvé (lancez `make run`, ou définissez MAILLAGE_NATS_URL)")
+
+
+async def cmd_streams(args: argparse.Namespace) -> int:
+    settings = node_settings()
+    nc, js = await connect(nats_url_of(settings), "maillage-cli")
+    try:
+        definitions = [d for _, d in registry.definitions(list(registry.SERVICES))]
+        if args.verify:
+            consumers = [consumer_spec(d, settings.site) for d in definitions]
+            problems = await topology.verify(js, node_streams(settings), consumers)
+            print("\n".join(problems) if problems else "topologie conforme")
+            return 1 if problems else 0
+        print("\n".join(await ensure_topology(js, settings, definitions)))
+        return 0
+    finally:
+        await nc.close()
+
+
+async def cmd_publish(args: argparse.Namespace) -> int:
+    settings = node_settings()
+    try:
+        payload = load_payload(args.payload)
+        event = validate_request(args.event_type, {**payload, "origin": settings.site})
+    except (InvalidEvent, ValueError) as exc:
+        print(f"maillage: événement refusé : {exc}", file=sys.stderr)
+        return 2
+    nc, js = await connect(nats_url_of(settings), "maillage-cli")
+    try:
+        if not is_request_type(args.event_type) or not isinstance(event, Request):
+            ack = await js.publish(event.subject(), event.model_dump_json().encode(),
+                                   headers={"Nats-Msg-Id": event.event_id})
+            print(json.dumps({"published": event.event_id, "stream": ack.stream, "seq": ack.seq}))
+            return 0
+        waiter = OutcomeWaiter(nc)
+        await waiter.start()
+        waiter.expect(event.request_id)
+        ack = await publish_request(js, event)
+        answer = await waiter.wait(event.request_id, args.wait)
+        if answer is None:
+            print(json.dumps({"request_id": event.request_id, "status": "pending", "seq": ack.seq}))
+            return 0
+        print(json.dumps(answer, ensure_ascii=False, indent=2))
+        return 0
+    finally:
+        await nc.close()
+
+
+def load_payload(text: str) -> dict[str, Any]:
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text()
+        except OSError as exc:
+            raise ValueError(f"fichier illisible : {exc.strerror}") from None
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"JSON invalide : {exc.msg} (ligne {exc.lineno}, colonne {exc.colno})") from None
+    if not isinstance(payload, dict):
+        raise ValueError("le JSON doit être un objet")
+    return payload
+
+
+async def cmd_demo(args: argparse.Namespace) -> int:
+    settings = node_settings()
+    nc, js = await connect(nats_url_of(settings), "maillage-cli")
+    try:
+        print(f"{await seed_demo(js, settings.site, args.weeks)} demandes d'exemple publiées")
+        return 0
+    finally:
+        await nc.close()
+
+
+__all__ = ["main", "run_until_stopped"]
