@@ -61,7 +61,8 @@ class ConsumerSpec:
     service: str
     stream: str
     event_types: tuple[str, ...]
-    ack_wait: float = 30.0
+    # Short enough that a crashed instance's batch comes back quickly, long enough for a slow commit.
+    ack_wait: float = 10.0
 
     @property
     def durable(self) -> str:
@@ -122,10 +123,18 @@ async def _ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> str:
     except NotFoundError:
         await js.add_consumer(spec.stream, wanted)
         return f"{label}: créé"
-    if sorted(info.config.filter_subjects or []) == sorted(wanted.filter_subjects or []):
+    current = info.config
+    drift = [
+        name for name, now, want in (
+            ("sujets", sorted(current.filter_subjects or []), sorted(wanted.filter_subjects or [])),
+            ("ack_wait", current.ack_wait, wanted.ack_wait),
+            ("max_ack_pending", current.max_ack_pending, wanted.max_ack_pending),
+        ) if now != want
+    ]
+    if not drift:
         return f"{label}: conforme"
     await js.add_consumer(spec.stream, wanted)  # add_consumer updates an existing durable in place
-    return f"{label}: mis à jour (sujets)"
+    return f"{label}: mis à jour ({', '.join(drift)})"
 
 
 async def verify(js: JetStreamContext, streams: list[StreamConfig], consumers: list[ConsumerSpec]) -> list[str]:

@@ -1,0 +1,5 @@
+import sys
+
+from maillage.cli import main
+
+sys.exit(main())
