@@ -2,8 +2,8 @@
 
 Why not FastStream's ``PullSub`` here: its per-message path tops out near 3k msgs/s and its batch
 mode waits for a full batch or the timeout (PLATFORM-NOTES). We fetch adaptively instead: a long
-poll for the first message, then whatever else is already waiting, so latency stays low when
-quiet and batches grow under load.
+poll for the first message, then exactly the number the server reports as pending behind it
+(``num_pending``), so latency stays low when quiet and batches grow under load.
 
 Per message: undecodable → dead-letter with the reason, then terminate; handler error → retried
 with back-off, dead-lettered after ``max_attempts``; infrastructure error (database or NATS down)
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 Process = Callable[[list[Event]], Awaitable[set[str]]]
 IDLE_POLL = 5.0
-TOP_UP_WAIT = 0.002
+TOP_UP_WAIT = 0.2
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -108,9 +108,11 @@ class BatchConsumer:
             return []
         finally:
             self._fetching = None
-        if self._batch > 1:
+        # Top up only with what the server says is waiting: asking for more would make it linger.
+        waiting = min(self._batch - 1, msgs[-1].metadata.num_pending or 0)
+        if waiting > 0:
             try:
-                msgs += await psub.fetch(self._batch - 1, timeout=TOP_UP_WAIT)
+                msgs += await psub.fetch(waiting, timeout=TOP_UP_WAIT)
             except TimeoutError:
                 pass
             except Exception as exc:

@@ -1,8 +1,11 @@
 """The outbox relay: publishes committed events to JetStream, marks them sent only after the ack.
 
-Rows are published with ``Nats-Msg-Id = event_id`` so a crash between the ack and the "sent" mark
-only re-publishes what JetStream then drops as a duplicate. Failed rows stay pending and are retried
-with back-off; nothing is ever given up on.
+Rows are published in id order with ``Nats-Msg-Id = event_id``. Acknowledged rows are marked sent
+in the database in groups (at most every ``MARK_EVERY`` seconds): on SQLite every mark is a write
+that queues behind the consumer's transactions, so one mark per published batch halved throughput.
+A crash between the ack and the mark only re-publishes rows that JetStream then drops as
+duplicates (its window is 120 s, far above the mark interval). Rows without an ack stay pending
+and are retried with back-off; nothing is ever given up on.
 """
 
 import asyncio
@@ -18,9 +21,11 @@ from shared.messaging import MessagingTables
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
+BATCH = 1000
 PUBLISH_TIMEOUT = 10.0
 MAX_BACKOFF = 30.0
+MARK_EVERY = 0.5
+Row = tuple[int, str, str, bytes]
 
 
 def with_origin_seq(seq: int, body: bytes) -> bytes:
@@ -37,7 +42,13 @@ class OutboxRelay:
         self._js = js
         self._wake = asyncio.Event()
         self._stopping = False
+        self._cursor = 0  # highest row id handed to JetStream in this process
+        self._acked: list[int] = []  # acknowledged, not yet marked in the database
+        self._retry: dict[int, Row] = {}
+        self._errors: dict[int, str] = {}
         self._backoff = 0.0
+        self._retry_at = 0.0
+        self._marked_at = time.monotonic()
         self._backlog = metrics.OUTBOX_BACKLOG.labels(service=service, site=site)
         self._published = metrics.OUTBOX_PUBLISHED.labels(service=service, site=site)
         self._failures = metrics.OUTBOX_FAILURES.labels(service=service, site=site)
@@ -46,110 +57,113 @@ class OutboxRelay:
         self._wake.set()
 
     async def stop(self) -> None:
-        """Stop after one last pass, so that what was committed before shutdown is sent."""
+        """Stop after one last pass and mark, so what was committed before shutdown is sent."""
         self._stopping = True
         self._wake.set()
 
     async def run(self) -> None:
         while True:
             self._wake.clear()
-            sent_all = await self._pass()
-            if self._stopping and (sent_all or self._backoff):
+            try:
+                await self._pass()
+                if self._acked and (self._stopping or time.monotonic() - self._marked_at >= MARK_EVERY):
+                    await self._mark()
+            except Exception as exc:  # the database may be briefly unavailable: keep going
+                log.warning("outbox relay: %s (will retry)", exc)
+                self._grow_backoff()
+            if self._stopping and (not self._retry or self._backoff):
+                if self._acked:
+                    await self._mark()
                 return
-            if sent_all:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
-                except TimeoutError:
-                    pass
-            elif self._backoff:
-                await asyncio.sleep(self._backoff)
+            wait = MARK_EVERY if self._acked else 1.0
+            if self._retry:
+                wait = min(wait, max(0.0, self._retry_at - time.monotonic()))
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.01))
+            except TimeoutError:
+                pass
 
-    async def _pass(self) -> bool:
-        """Publish pending rows until none are left; False if something failed."""
-        while True:
-            try:
-                rows = await self._pending_rows()
-            except Exception as exc:  # the database may be briefly unavailable
-                log.warning("outbox read failed: %s", exc)
-                self._grow_backoff()
-                return False
+    async def _pass(self) -> None:
+        if self._retry and time.monotonic() >= self._retry_at:
+            rows, self._retry = list(self._retry.values()), {}
+            await self._publish(sorted(rows))
+        while not self._retry or self._backoff == 0.0:
+            rows = await self._pending_rows()
             if not rows:
-                self._backlog.set(0)
-                self._backoff = 0.0
-                return True
-            sent, failed = await self._publish(rows)
-            try:
-                await self._mark(sent, failed)
-            except Exception as exc:
-                log.warning("outbox mark failed (rows will be re-sent, de-duplicated): %s", exc)
-                self._grow_backoff()
-                return False
-            self._published.inc(len(sent))
-            if failed:
-                self._failures.inc(len(failed))
-                self._grow_backoff()
-                await self._update_backlog()
-                return False
-            self._backoff = 0.0
+                return
+            self._cursor = rows[-1][0]
+            await self._publish(rows)
+            if len(self._acked) >= BATCH:
+                await self._mark()
 
     def _grow_backoff(self) -> None:
         self._backoff = min(MAX_BACKOFF, max(0.2, self._backoff * 2))
+        self._retry_at = time.monotonic() + self._backoff
 
-    async def _pending_rows(self) -> list[tuple[int, str, str, bytes]]:
+    async def _pending_rows(self) -> list[Row]:
         o = self._outbox
         async with self._engine.connect() as conn:
             result = await conn.execute(
                 select(o.c.id, o.c.event_id, o.c.subject, o.c.body)
-                .where(o.c.sent_at.is_(None))
+                .where(o.c.sent_at.is_(None), o.c.id > self._cursor)
                 .order_by(o.c.id)
                 .limit(BATCH)
             )
             return [(r[0], r[1], r[2], r[3]) for r in result]
 
-    async def _publish(self, rows: list[tuple[int, str, str, bytes]]) -> tuple[list[int], dict[int, str]]:
-        futures: list[asyncio.Future] = []
-        ids: list[int] = []
-        failed: dict[int, str] = {}
-        for row_id, event_id, subject, body in rows:
+    async def _publish(self, rows: list[Row]) -> None:
+        futures: list[tuple[Row, asyncio.Future]] = []
+        for row in rows:
+            row_id, event_id, subject, body = row
             try:
                 fut = await self._js.publish_async(
-                    subject, with_origin_seq(row_id, body), headers={"Nats-Msg-Id": event_id}, wait_stall=5.0
+                    subject, with_origin_seq(row_id, body), headers={"Nats-Msg-Id": event_id}
                 )
             except Exception as exc:
-                failed[row_id] = repr(exc)
+                self._failed(row, repr(exc))
                 continue
-            futures.append(fut)
-            ids.append(row_id)
+            futures.append((row, fut))
         if futures:
-            _done, not_done = await asyncio.wait(futures, timeout=PUBLISH_TIMEOUT)
+            _done, not_done = await asyncio.wait([f for _, f in futures], timeout=PUBLISH_TIMEOUT)
             for fut in not_done:
                 fut.cancel()  # releases nats-py's in-flight slot
-        sent = []
-        for row_id, fut in zip(ids, futures, strict=True):
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
-                sent.append(row_id)
+        ok = 0
+        for row, fut in futures:
+            if fut.cancelled():
+                self._failed(row, "no JetStream ack")
+            elif fut.exception() is not None:
+                self._failed(row, repr(fut.exception()))
             else:
-                failed[row_id] = "no JetStream ack" if not fut.done() or fut.cancelled() else repr(fut.exception())
-        return sent, failed
+                self._acked.append(row[0])
+                ok += 1
+        self._published.inc(ok)
+        if not self._retry:
+            self._backoff = 0.0
 
-    async def _mark(self, sent: list[int], failed: dict[int, str]) -> None:
+    def _failed(self, row: Row, error: str) -> None:
+        self._retry[row[0]] = row
+        self._errors[row[0]] = error[:500]
+        self._failures.inc()
+        if len(self._retry) == 1 or self._backoff == 0.0:
+            log.warning("outbox: event %s not acknowledged by JetStream (%s), will retry", row[1], error)
+        self._grow_backoff()
+
+    async def _mark(self) -> None:
         o = self._outbox
-        async with self._engine.begin() as conn:
-            if sent:
-                await conn.execute(update(o).where(o.c.id.in_(sent)).values(sent_at=time.time()))
-            for row_id, error in failed.items():
-                await conn.execute(
-                    update(o).where(o.c.id == row_id).values(attempts=o.c.attempts + 1, last_error=error[:500])
-                )
-        if failed:
-            log.warning("outbox: %d events not acknowledged by JetStream, will retry", len(failed))
-
-    async def _update_backlog(self) -> None:
+        acked, self._acked = self._acked, []
+        errors, self._errors = self._errors, {}
         try:
-            async with self._engine.connect() as conn:
-                count = await conn.scalar(
-                    select(func.count()).select_from(self._outbox).where(self._outbox.c.sent_at.is_(None))
-                )
-            self._backlog.set(count or 0)
-        except Exception:  # metrics must never take the relay down
-            log.debug("backlog count failed", exc_info=True)
+            async with self._engine.begin() as conn:
+                for start in range(0, len(acked), 500):
+                    chunk = acked[start:start + 500]
+                    await conn.execute(update(o).where(o.c.id.in_(chunk)).values(sent_at=time.time()))
+                for row_id, error in errors.items():
+                    await conn.execute(
+                        update(o).where(o.c.id == row_id).values(attempts=o.c.attempts + 1, last_error=error)
+                    )
+                pending = await conn.scalar(select(func.count()).select_from(o).where(o.c.sent_at.is_(None)))
+        except Exception:
+            self._acked = acked + self._acked  # try again at the next mark; nothing is lost meanwhile
+            raise
+        self._marked_at = time.monotonic()
+        self._backlog.set(pending or 0)

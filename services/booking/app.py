@@ -11,6 +11,8 @@ from sqlalchemy import select
 from services.booking import store
 from services.booking.handlers import HANDLERS
 from services.booking.model import Rules
+from services.booking.repository import WorkshopCache
+from services.booking.tables import workshops
 from shared import metrics
 from shared.contract import attendance as att
 from shared.contract.codec import InvalidEvent, validate_request
@@ -31,8 +33,11 @@ def definition(settings: BookingSettings) -> ServiceDefinition:
     )
     grace = timedelta(minutes=settings.session_close_grace_minutes)
 
+    cache = WorkshopCache()
+
     def configure(uow: Any) -> None:
         uow.rules = rules
+        uow.cache = cache
 
     async def close_ended_sessions(service: RunningService) -> None:
         await request_close_of_ended_sessions(service, grace)
@@ -52,7 +57,7 @@ async def request_close_of_ended_sessions(service: RunningService, grace: timede
     """Sessions nobody closed get closed after a grace period, so no-shows are still counted.
     The sweep asks like staff would (through the outbox and the bus), never by side effect."""
     cutoff = (service.now() - grace).timestamp()
-    w = store.workshops
+    w = workshops
     async with service.engine.connect() as conn:
         ended = (await conn.execute(
             select(w.c.workshop_id).where(w.c.status == "scheduled", w.c.ends_at < cutoff).limit(500)

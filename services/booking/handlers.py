@@ -7,8 +7,18 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from services.booking.model import Booking, Citizen, Refusal, Resource, Rules, Status, Workshop, weekly_series
-from services.booking.store import BookingUnitOfWork, series_ids
+from services.booking.model import (
+    Booking,
+    Citizen,
+    Refusal,
+    Resource,
+    Rules,
+    Status,
+    Workshop,
+    series_ids,
+    weekly_series,
+)
+from services.booking.store import BookingUnitOfWork
 from shared.bus import Handler
 from shared.contract import attendance as att
 from shared.contract import booking as bk

@@ -288,3 +288,10 @@ class Resource:
         was = booking.status
         booking.status = Status.cancelled
         return booking, was
+
+
+def series_ids(workshop_id: str, occurrences: int) -> list[str]:
+    """The ids of a weekly series: ``<id>-1`` … ``<id>-N`` (a single session keeps its id)."""
+    if occurrences == 1:
+        return [workshop_id]
+    return [f"{workshop_id}-{i + 1}" for i in range(occurrences)]

