@@ -101,7 +101,7 @@ class BookingRepository:
         if not ids:
             return
         query = select(workshops.c.workshop_id, workshops.c.version).where(workshops.c.workshop_id.in_(ids))
-        current = dict((await self._conn.execute(query.with_for_update())).tuples().all())
+        current = {r[0]: r[1] for r in await self._conn.execute(query.with_for_update())}
         stale = set()
         for wid, version in current.items():
             cached = self._cache.entries.get(wid)
