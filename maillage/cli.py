@@ -15,12 +15,18 @@ from pydantic import ValidationError
 
 from maillage import demo, registry
 from maillage.node import Node, connect, ensure_topology, node_streams, run_until_stopped
+from services.notifications import cli as notifications_cli
+from services.reporting import cli as reporting_cli
 from shared import topology
 from shared.contract.codec import InvalidEvent, validate_request
 from shared.contract.envelope import Request
 from shared.requests import OutcomeWaiter, is_request_type, publish_request
 from shared.service import consumer_spec
 from shared.settings import NodeSettings
+
+# Services bring their own sub-commands: each module has register(subparsers) and run(args).
+SERVICE_CLIS = (reporting_cli, notifications_cli)
+SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {}
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,6 +56,12 @@ def build_parser() -> Parser:
 
     seed = sub.add_parser("demo", help="publier les données d'exemple sur un nœud en marche")
     seed.add_argument("--weeks", type=positive_int, default=4)
+
+    for module in SERVICE_CLIS:
+        before = set(sub.choices)
+        module.register(sub)
+        for name in set(sub.choices) - before:
+            SERVICE_COMMANDS[name] = module.run
     return parser
 
 
@@ -79,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
         "up": cmd_up, "service": cmd_service, "streams": cmd_streams, "publish": cmd_publish, "demo": cmd_demo,
+        **SERVICE_COMMANDS,
     }
     try:
         return asyncio.run(commands[args.command](args))

@@ -15,6 +15,8 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from services.booking import app as booking_app
+from services.reporting import app as reporting_app
+from services.reporting.dashboard import DashboardServer
 from shared import topology
 from shared.httpserver import OpsServer
 from shared.natsserver import EmbeddedNatsServer, NatsServerConfig
@@ -57,6 +59,7 @@ class Node:
     broker: NatsBroker | None = None
     waiter: OutcomeWaiter | None = None
     topology_report: list[str] = field(default_factory=list)
+    dashboard: DashboardServer | None = None
 
     @property
     def nats_url(self) -> str:
@@ -78,6 +81,10 @@ class Node:
             await service.start()
             self.running.append(service)
         await self._start_gateway()
+        reporting = next((s for s in self.running if s.definition.name == reporting_app.NAME), None)
+        if reporting is not None:
+            self.dashboard = reporting_app.dashboard(reporting)
+            await self.dashboard.start()
         self.ops = OpsServer(self.settings.metrics_host, self.settings.metrics_port, readiness=self._readiness)
         await self.ops.start()
 
@@ -102,6 +109,8 @@ class Node:
     async def stop(self) -> None:
         if self.ops is not None:
             await self.ops.stop()
+        if self.dashboard is not None:
+            await self.dashboard.stop()
         if self.broker is not None:
             await self.broker.stop()
         if self.waiter is not None:
@@ -122,6 +131,8 @@ class Node:
             f"  Données    : {Path(s.data_dir).resolve()}",
             f"  Services   : {', '.join(d.name for _, d in self.services)}",
         ]
+        if self.dashboard is not None:
+            lines.append(f"  Tableau de bord : {self.dashboard.url}/")
         if self.broker is not None:
             lines.append(f"  Requêtes   : rpc.{s.site}.<type> (requête-réponse), tl.{s.site}.<type> (événements)")
         return lines

@@ -4,15 +4,21 @@ from collections.abc import Callable
 from typing import Any
 
 from services.booking import app as booking_app
+from services.notifications import app as notifications_app
+from services.notifications.settings import NotificationSettings
+from services.reporting import app as reporting_app
+from services.reporting.settings import ReportingSettings
 from shared.service import ServiceDefinition
 from shared.settings import BookingSettings, NodeSettings
 
 # name -> (settings class, definition factory)
 SERVICES: dict[str, tuple[type[NodeSettings], Callable[[Any], ServiceDefinition]]] = {
     "booking": (BookingSettings, booking_app.definition),
+    "notifications": (NotificationSettings, notifications_app.definition),
+    "reporting": (ReportingSettings, reporting_app.definition),
 }
 
-HUB_SERVICES = ("booking",)
+HUB_SERVICES = ("booking", "notifications", "reporting")
 SITE_SERVICES = ("booking",)
 
 

@@ -1,9 +1,9 @@
 """A durable pull consumer that processes each pulled batch in one transaction.
 
 Why not FastStream's ``PullSub`` here: its per-message path tops out near 3k msgs/s and its batch
-mode waits for a full batch or the timeout (PLATFORM-NOTES). We fetch adaptively instead: a long
-poll for the first message, then exactly the number the server reports as pending behind it
-(``num_pending``), so latency stays low when quiet and batches grow under load.
+mode waits for a full batch or the timeout (PLATFORM-NOTES). ``Puller`` keeps one pull request
+open and hands over whatever has arrived, so latency stays low when quiet and batches grow under
+load.
 
 Per message: undecodable → dead-letter with the reason, then terminate; handler error → retried
 with back-off, dead-lettered after ``max_attempts``; infrastructure error (database or NATS down)
@@ -23,13 +23,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from shared import metrics
 from shared.contract.codec import InvalidEvent, decode
 from shared.contract.envelope import Event
+from shared.puller import Puller
 from shared.topology import DLQ_STREAM, ConsumerSpec, dead_letter_subject
 
 log = logging.getLogger(__name__)
 
 Process = Callable[[list[Event]], Awaitable[set[str]]]
 IDLE_POLL = 5.0
-TOP_UP_WAIT = 0.2
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -74,13 +74,14 @@ class BatchConsumer:
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
-        psub = await self._js.pull_subscribe_bind(self._spec.durable, stream=self._spec.stream)
+        puller = Puller(self._nc, self._spec.stream, self._spec.durable, prefetch=2 * self._batch)
+        await puller.start()
         self.ready.set()
         self._up.set(1)
         lag = asyncio.create_task(self._watch_lag())
         try:
             while not self._stopping:
-                msgs = await self._fetch(psub)
+                msgs = await self._fetch(puller)
                 if msgs:
                     await self._handle(msgs)
                 if self._infra_backoff:
@@ -88,7 +89,7 @@ class BatchConsumer:
         finally:
             lag.cancel()
             self._up.set(0)
-            await psub.unsubscribe()
+            await puller.stop()
 
     async def stop(self) -> None:
         """Finish the batch in hand (drain), then return; a pending long poll is abandoned."""
@@ -96,11 +97,11 @@ class BatchConsumer:
         if self._fetching is not None:
             self._fetching.cancel()
 
-    async def _fetch(self, psub: JetStreamContext.PullSubscription) -> list[Msg]:
-        self._fetching = asyncio.ensure_future(psub.fetch(1, timeout=IDLE_POLL))
+    async def _fetch(self, puller: Puller) -> list[Msg]:
+        self._fetching = asyncio.ensure_future(puller.next_batch(self._batch, IDLE_POLL))
         try:
-            msgs = await self._fetching
-        except (TimeoutError, asyncio.CancelledError):
+            return await self._fetching
+        except asyncio.CancelledError:
             return []
         except Exception as exc:
             log.warning("%s: fetch failed: %s", self._spec.service, exc)
@@ -108,16 +109,6 @@ class BatchConsumer:
             return []
         finally:
             self._fetching = None
-        # Top up only with what the server says is waiting: asking for more would make it linger.
-        waiting = min(self._batch - 1, msgs[-1].metadata.num_pending or 0)
-        if waiting > 0:
-            try:
-                msgs += await psub.fetch(waiting, timeout=TOP_UP_WAIT)
-            except TimeoutError:
-                pass
-            except Exception as exc:
-                log.debug("top-up fetch failed: %s", exc)
-        return msgs
 
     async def _handle(self, msgs: list[Msg]) -> None:
         started = time.perf_counter()

@@ -22,7 +22,7 @@ def http_get(url: str) -> tuple[int, str]:
 
 async def test_up_on_embedded_defaults_then_publish_and_stop_cleanly(tmp_path: Path) -> None:
     # No MAILLAGE_NATS_URL, no database URL: embedded nats-server and SQLite under ./var.
-    env = env_for(metrics_port="0")
+    env = env_for(metrics_port="0", dashboard_port="0")
     log = tmp_path / "up.log"
     node = await spawn(["up", "--demo"], tmp_path, env, log)
     try:
@@ -30,7 +30,7 @@ async def test_up_on_embedded_defaults_then_publish_and_stop_cleanly(tmp_path: P
             lambda: asyncio.to_thread(log.read_text), lambda t: "Prêt." in t or "Traceback" in t, 60, "the node"
         )
         assert "Traceback" not in text, text
-        assert "serveur embarqué" in text
+        assert "serveur embarqué" in text and "Tableau de bord" in text
         assert (tmp_path / "var" / "nats.url").exists()
         assert list((tmp_path / "var").glob("*.sqlite3")), "SQLite files under the data dir"
         metrics_url = next(line.split()[2] for line in text.splitlines() if "Métriques" in line)
