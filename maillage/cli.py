@@ -15,13 +15,14 @@ from pydantic import ValidationError
 
 from maillage import demo, registry
 from maillage.node import Node, connect, ensure_topology, node_streams, run_until_stopped
+from maillage.status import hub_status, site_status
 from services.notifications import cli as notifications_cli
 from services.reporting import cli as reporting_cli
 from shared import topology
 from shared.contract.codec import InvalidEvent, validate_request
 from shared.contract.envelope import Request
 from shared.requests import OutcomeWaiter, is_request_type, publish_request
-from shared.service import consumer_spec
+from shared.service import service_inputs
 from shared.settings import NodeSettings
 
 # Services bring their own sub-commands: each module has register(subparsers) and run(args).
@@ -42,6 +43,9 @@ def build_parser() -> Parser:
     up = sub.add_parser("up", help="démarrer un nœud (pôle numérique par défaut)")
     up.add_argument("--demo", action="store_true", help="publier les données d'exemple au démarrage")
     up.add_argument("--site", help="slug du nœud (par défaut MAILLAGE_SITE ou hub)")
+    up.add_argument("--hub", help="site : adresse du pôle pour le lien feuille, ex. nats-leaf://pole:7422")
+
+    sub.add_parser("status", help="état des liens entre le pôle et les sites")
 
     service = sub.add_parser("service", help="lancer un seul service (conteneurs)")
     service.add_argument("name", choices=sorted(registry.SERVICES))
@@ -85,12 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "site", None):
         os.environ["MAILLAGE_SITE"] = args.site
+    if getattr(args, "hub", None):
+        os.environ["MAILLAGE_HUB_URL"] = args.hub
     logging.basicConfig(
         level=os.environ.get("MAILLAGE_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     commands: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
-        "up": cmd_up, "service": cmd_service, "streams": cmd_streams, "publish": cmd_publish, "demo": cmd_demo,
+        "up": cmd_up, "service": cmd_service, "status": cmd_status, "streams": cmd_streams,
+        "publish": cmd_publish, "demo": cmd_demo,
         **SERVICE_COMMANDS,
     }
     try:
@@ -117,8 +124,7 @@ def stop_on_signals() -> asyncio.Event:
 
 async def cmd_up(args: argparse.Namespace) -> int:
     settings = node_settings()
-    names = registry.HUB_SERVICES if settings.role == "hub" else registry.SITE_SERVICES
-    return await run_node(Node(settings, registry.definitions(list(names))), seed=args.demo)
+    return await run_node(Node(settings, registry.definitions(list(registry.for_role(settings.role)))), seed=args.demo)
 
 
 async def cmd_service(args: argparse.Namespace) -> int:
@@ -165,13 +171,30 @@ def nats_url_of(settings: NodeSettings) -> str:
     raise SystemExit("maillage: erreur : aucun nœud trouvé (lancez `make run`, ou définissez MAILLAGE_NATS_URL)")
 
 
+async def cmd_status(args: argparse.Namespace) -> int:
+    settings = node_settings()
+    nc, js = await connect(nats_url_of(settings), "maillage-cli")
+    try:
+        if settings.role == "site":
+            links = [await site_status(nc, js, settings)]
+        elif settings.sites:
+            links = await hub_status(nc, js, settings)
+        else:
+            print("pôle sans site relié (MAILLAGE_SITES vide)")
+            return 0
+        print("\n".join(link.line() for link in links))
+        return 0 if all(link.up for link in links) else 1
+    finally:
+        await nc.close()
+
+
 async def cmd_streams(args: argparse.Namespace) -> int:
     settings = node_settings()
     nc, js = await connect(nats_url_of(settings), "maillage-cli")
     try:
         definitions = [d for _, d in registry.definitions(list(registry.SERVICES))]
         if args.verify:
-            consumers = [consumer_spec(d, settings.site) for d in definitions]
+            consumers = [spec for d in definitions for spec in service_inputs(d, settings)]
             problems = await topology.verify(js, node_streams(settings), consumers)
             print("\n".join(problems) if problems else "topologie conforme")
             return 1 if problems else 0

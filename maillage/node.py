@@ -6,6 +6,7 @@ alone (containers). Both go through ``Node``, so shutdown and drain behave the s
 
 import asyncio
 import logging
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,32 +14,52 @@ import nats
 from faststream.nats import NatsBroker
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig
 
+from maillage.status import LinkStatus, hub_status, publish_metrics, site_status
 from services.booking import app as booking_app
 from services.reporting import app as reporting_app
 from services.reporting.dashboard import DashboardServer
-from shared import topology
+from shared import network, topology
 from shared.httpserver import OpsServer
 from shared.natsserver import EmbeddedNatsServer, NatsServerConfig
 from shared.requests import OutcomeWaiter
-from shared.service import RunningService, ServiceDefinition, consumer_spec
+from shared.service import RunningService, ServiceDefinition, service_inputs
 from shared.settings import NodeSettings
+from shared.topology import origin_stream_name
 
 log = logging.getLogger(__name__)
 
 
 def node_streams(settings: NodeSettings) -> list[topology.StreamConfig]:
+    age, size = settings.stream_max_age_days, settings.stream_max_bytes
+    streams = [topology.origin_stream(settings.site, age, size), topology.dead_letter_stream()]
+    if settings.role == "site":
+        streams.append(network.hub_copy_stream(settings.site, age, size))
+    elif settings.sites:
+        streams.append(network.network_stream(sorted(settings.sites), age, size))
+    return streams
+
+
+def sync_consumers(settings: NodeSettings) -> list[tuple[str, ConsumerConfig]]:
+    """The durable consumers other nodes source from this one."""
+    if settings.role == "site":
+        return [(origin_stream_name(settings.site), network.sourcing_consumer(network.TO_HUB, settings.site))]
     return [
-        topology.origin_stream(settings.site, settings.stream_max_age_days, settings.stream_max_bytes),
-        topology.dead_letter_stream(),
+        (origin_stream_name(network.HUB),
+         network.sourcing_consumer(network.to_site(site), network.HUB, network.HUB_TO_SITE_SUBJECTS))
+        for site in sorted(settings.sites)
     ]
 
 
 async def ensure_topology(
     js: JetStreamContext, settings: NodeSettings, definitions: list[ServiceDefinition]
 ) -> list[str]:
-    consumers = [consumer_spec(d, settings.site) for d in definitions]
-    return await topology.ensure(js, node_streams(settings), consumers)
+    consumers = [spec for d in definitions for spec in service_inputs(d, settings)]
+    report = await topology.ensure(js, node_streams(settings), consumers)
+    for stream, config in sync_consumers(settings):
+        report.append(await topology.ensure_sync_consumer(js, stream, config))
+    return report
 
 
 async def connect(url: str, name: str) -> tuple[NATS, JetStreamContext]:
@@ -60,6 +81,7 @@ class Node:
     waiter: OutcomeWaiter | None = None
     topology_report: list[str] = field(default_factory=list)
     dashboard: DashboardServer | None = None
+    _watch: asyncio.Task | None = None
 
     @property
     def nats_url(self) -> str:
@@ -73,7 +95,9 @@ class Node:
         if not self.settings.nats_url:
             self.embedded = EmbeddedNatsServer(embedded_config(self.settings))
             await self.embedded.start()
-            (self.settings.data_dir / "nats.url").write_text(self.embedded.url + "\n")
+            url_file = self.settings.data_dir / "nats.url"
+            url_file.write_text(self.embedded.url + "\n")
+            url_file.chmod(0o600)  # may carry the services' password
         self.nc, self.js = await connect(self.nats_url, f"maillage-{self.settings.site}")
         self.topology_report = await ensure_topology(self.js, self.settings, [d for _, d in self.services])
         for service_settings, definition in self.services:
@@ -87,6 +111,22 @@ class Node:
             await self.dashboard.start()
         self.ops = OpsServer(self.settings.metrics_host, self.settings.metrics_port, readiness=self._readiness)
         await self.ops.start()
+        if self.settings.role == "site" or self.settings.sites:
+            self._watch = asyncio.create_task(self._watch_links())
+
+    async def links(self) -> list[LinkStatus]:
+        assert self.nc is not None and self.js is not None
+        if self.settings.role == "site":
+            return [await site_status(self.nc, self.js, self.settings)]
+        return await hub_status(self.nc, self.js, self.settings)
+
+    async def _watch_links(self) -> None:
+        while True:
+            try:
+                publish_metrics(await self.links())
+            except Exception:
+                log.debug("link status failed", exc_info=True)
+            await asyncio.sleep(5.0)
 
     async def _start_gateway(self) -> None:
         if not any(d.name == booking_app.NAME for _, d in self.services):
@@ -101,12 +141,14 @@ class Node:
     async def _readiness(self) -> tuple[bool, str]:
         if self.nc is None or not self.nc.is_connected:
             return False, "NATS non connecté"
-        idle = [s.definition.name for s in self.running if not s.consumer.ready.is_set()]
+        idle = [s.definition.name for s in self.running if not s.ready]
         if idle:
             return False, f"services non prêts : {', '.join(idle)}"
         return True, "prêt"
 
     async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
         if self.ops is not None:
             await self.ops.stop()
         if self.dashboard is not None:
@@ -131,6 +173,11 @@ class Node:
             f"  Données    : {Path(s.data_dir).resolve()}",
             f"  Services   : {', '.join(d.name for _, d in self.services)}",
         ]
+        if s.role == "hub" and s.sites and self.embedded is not None:
+            port = self.embedded.config.leafnode_listen_port
+            lines.append(f"  Sites      : {', '.join(sorted(s.sites))} (liens feuille sur le port {port})")
+        if s.role == "site":
+            lines.append(f"  Pôle       : {s.hub_url or 'aucun (site autonome)'}")
         if self.dashboard is not None:
             lines.append(f"  Tableau de bord : {self.dashboard.url}/")
         if self.broker is not None:
@@ -139,15 +186,41 @@ class Node:
 
 
 def embedded_config(settings: NodeSettings) -> NatsServerConfig:
-    return NatsServerConfig(
+    config = NatsServerConfig(
         store_dir=settings.data_dir / "nats" / "jetstream",
         server_name=f"maillage-{settings.site}",
         port=settings.nats_port,
         prefer_default=settings.nats_port == 0,
+        jetstream_domain=settings.site,
         # A site box is a single server on a small PC: fsync every write or a power cut can lose
         # events JetStream already acknowledged (PLATFORM-NOTES, Jepsen on 2.12).
         sync_always=settings.role == "site",
     )
+    if settings.role == "site" and settings.hub_url and settings.site_password:
+        config.leaf_remotes = [{
+            "url": settings.hub_url, "user": settings.site, "password": settings.site_password.get_secret_value(),
+        }]
+    elif settings.role == "hub" and settings.sites:
+        config.leafnode_listen_port = settings.leaf_port
+        config.client_user = "services"
+        config.client_password = services_password(settings)
+        config.leaf_users = [
+            {"user": slug, "password": password.get_secret_value(), "permissions": network.site_permissions(slug)}
+            for slug, password in sorted(settings.sites.items())
+        ]
+    return config
+
+
+def services_password(settings: NodeSettings) -> str:
+    """Local services' password at a hub that accepts sites: configured, or generated once and kept."""
+    if settings.services_password:
+        return settings.services_password.get_secret_value()
+    path = settings.data_dir / "secrets" / "services.password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 async def run_until_stopped(node: Node, stop: asyncio.Event) -> None:

@@ -22,10 +22,15 @@ HUB_SERVICES = ("booking", "notifications", "reporting")
 SITE_SERVICES = ("booking",)
 
 
-def definitions(names: tuple[str, ...] | list[str]) -> list[tuple[NodeSettings, ServiceDefinition]]:
+def for_role(role: str) -> tuple[str, ...]:
+    return HUB_SERVICES if role == "hub" else SITE_SERVICES
+
+
+def definitions(names: tuple[str, ...] | list[str], **overrides: Any) -> list[tuple[NodeSettings, ServiceDefinition]]:
+    """Each service's settings (environment, then ``overrides``) and definition."""
     out = []
     for name in names:
         settings_cls, factory = SERVICES[name]
-        settings = settings_cls()
+        settings = settings_cls(**overrides)
         out.append((settings, factory(settings)))
     return out

@@ -14,7 +14,7 @@ import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Required, Self, TypedDict
+from typing import IO, Any, Required, Self, TypedDict
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import nats
@@ -77,6 +77,12 @@ class NatsServerConfig:
     sync_always: bool = False
     leafnode_listen_port: int | None = None  # 0 picks a free port
     leaf_remotes: list[LeafRemote] = field(default_factory=list)
+    # Hub with sites: local clients log in as client_user; each site's leaf connection as its own
+    # user {"user", "password", "permissions": {...}} (leafnode authorization has no permissions,
+    # so they live in the server's users, which leaf connections also authenticate against).
+    client_user: str | None = None
+    client_password: str | None = None
+    leaf_users: list[dict[str, Any]] = field(default_factory=list)
     extra_conf: str = ""
     max_file_store: str | None = None
     http_monitor_port: int | None = None  # 0 picks a free port
@@ -97,6 +103,7 @@ class NatsServerConfig:
     def render(self) -> str:
         blocks = [
             _top_level(self),
+            _authorization_block(self),
             _jetstream_block(self),
             _leafnodes_block(self),
             self.extra_conf.strip(),
@@ -127,6 +134,13 @@ def _top_level(config: NatsServerConfig) -> str:
     return "\n".join(lines)
 
 
+def _authorization_block(config: NatsServerConfig) -> str:
+    if config.client_user is None:
+        return ""
+    users = [{"user": config.client_user, "password": config.client_password}, *config.leaf_users]
+    return "authorization {\n  users: [\n" + ",\n".join("    " + json.dumps(u) for u in users) + "\n  ]\n}"
+
+
 def _jetstream_block(config: NatsServerConfig) -> str:
     lines = [f"  store_dir: {_q(str(config.store_dir))}"]
     if config.jetstream_domain:
@@ -147,6 +161,7 @@ def _leafnodes_block(config: NatsServerConfig) -> str:
             f"  port: {config.leafnode_listen_port}",
             "  no_advertise: true",
         ]
+
     if config.leaf_remotes:
         remotes = ",\n".join(_leaf_remote(remote) for remote in config.leaf_remotes)
         lines.append("  remotes: [\n" + remotes + "\n  ]")
@@ -187,7 +202,10 @@ class EmbeddedNatsServer:
 
     @property
     def url(self) -> str:
-        return f"nats://{self._client_host}:{self.port}"
+        c = self.config
+        if c.client_user is None:
+            return f"nats://{self._client_host}:{self.port}"
+        return _with_credentials(f"nats://{self._client_host}:{self.port}", c.client_user, c.client_password)
 
     @property
     def _client_host(self) -> str:

@@ -17,9 +17,10 @@ from nats.js import JetStreamContext
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared import network
 from shared.bus import Handler, MessageBus
 from shared.consumer import BatchConsumer
-from shared.contract.envelope import Event
+from shared.contract.envelope import Event, Request
 from shared.db import make_engine
 from shared.hlc import HybridClock
 from shared.messaging import MessagingTables, UnitOfWork
@@ -48,12 +49,34 @@ class ServiceDefinition:
     jobs: list[tuple[float, Job]] = field(default_factory=list)  # (period in seconds, job)
 
 
-def consumer_spec(definition: ServiceDefinition, site: str) -> ConsumerSpec:
+def consumer_spec(
+    definition: ServiceDefinition, site: str, stream: str | None = None, request_origin: str = "*"
+) -> ConsumerSpec:
     return ConsumerSpec(
         service=definition.name,
-        stream=origin_stream_name(site),
+        stream=stream or origin_stream_name(site),
         event_types=tuple(cls.TYPE for cls in definition.handlers),
+        request_types=tuple(cls.TYPE for cls in definition.handlers if issubclass(cls, Request)),
+        request_origin=request_origin,
     )
+
+
+def service_inputs(definition: ServiceDefinition, settings: NodeSettings) -> list[ConsumerSpec]:
+    """Where a service reads from on this node (DESIGN §3, shared/network.py).
+
+    - a lone hub: its own stream, requests from anywhere;
+    - a hub with sites: TL_NETWORK (everything), deciding only requests made at the hub;
+    - a site: its own stream (its requests) and its copy of the hub's (requests routed to it).
+    """
+    site = settings.site
+    if settings.role == "site":
+        return [
+            consumer_spec(definition, site, request_origin=site),
+            consumer_spec(definition, site, stream=network.hub_copy_stream_name(site), request_origin=network.HUB),
+        ]
+    if settings.sites:
+        return [consumer_spec(definition, site, stream=network.NETWORK_STREAM, request_origin=network.HUB)]
+    return [consumer_spec(definition, site)]
 
 
 class RunningService:
@@ -65,6 +88,7 @@ class RunningService:
         js: JetStreamContext,
         now: Clock = utc_now,
         engine: AsyncEngine | None = None,
+        inputs: list[ConsumerSpec] | None = None,
     ) -> None:
         self.definition = definition
         self.settings = settings
@@ -73,11 +97,16 @@ class RunningService:
         self.clock = HybridClock()
         self.relay = OutboxRelay(self.engine, definition.tables, js, definition.name, settings.site)
         self.bus = MessageBus(definition.name, self.unit_of_work, definition.handlers, on_commit=self.relay.wake)
-        self.consumer = BatchConsumer(
-            nc, js, consumer_spec(definition, settings.site), settings.site, self.bus.process,
-            batch=settings.consumer_batch, max_attempts=settings.max_attempts,
-        )
-        self._tasks: list[asyncio.Task] = []
+        self.consumers = [
+            BatchConsumer(
+                nc, js, spec, settings.site, self.bus.process,
+                batch=settings.consumer_batch, max_attempts=settings.max_attempts,
+            )
+            for spec in inputs or service_inputs(definition, settings)
+        ]
+        self._relay_task: asyncio.Task | None = None
+        self._consumer_tasks: list[asyncio.Task] = []
+        self._job_tasks: list[asyncio.Task] = []
 
     def unit_of_work(self) -> UnitOfWork:
         uow = self.definition.uow_class(
@@ -87,18 +116,24 @@ class RunningService:
         return uow
 
     async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(self.definition.metadata.create_all)
+        """Apply the service's schema migrations (versioned, idempotent; see shared.migrations)."""
+        from shared.migrations import ensure_schema
+
+        await ensure_schema(self.engine, self.definition.name, self.definition.metadata)
+
+    @property
+    def ready(self) -> bool:
+        return all(c.ready.is_set() for c in self.consumers)
 
     async def start(self) -> None:
         await self.create_schema()
-        self._tasks = [
-            asyncio.create_task(self.relay.run(), name=f"{self.definition.name}-relay"),
-            asyncio.create_task(self.consumer.run(), name=f"{self.definition.name}-consumer"),
+        self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.definition.name}-relay")
+        self._consumer_tasks = [
+            asyncio.create_task(c.run(), name=f"{self.definition.name}-consumer") for c in self.consumers
         ]
-        for period, job in self.definition.jobs:
-            self._tasks.append(asyncio.create_task(self._every(period, job)))
-        await self.consumer.ready.wait()
+        self._job_tasks = [asyncio.create_task(self._every(period, job)) for period, job in self.definition.jobs]
+        for consumer in self.consumers:
+            await consumer.ready.wait()
         log.info("%s: started", self.definition.name)
 
     async def _every(self, period: float, job: Job) -> None:
@@ -111,15 +146,16 @@ class RunningService:
 
     async def stop(self) -> None:
         """Drain: finish the batch in hand, publish what was committed, then close."""
-        await self.consumer.stop()
-        if self._tasks:
-            relay_task, consumer_task, *jobs = self._tasks
-            for job_task in jobs:
-                job_task.cancel()
-            await asyncio.wait([consumer_task], timeout=30)
+        for consumer in self.consumers:
+            await consumer.stop()
+        for job_task in self._job_tasks:
+            job_task.cancel()
+        if self._consumer_tasks:
+            await asyncio.wait(self._consumer_tasks, timeout=30)
+        if self._relay_task is not None:
             await self.relay.stop()
-            await asyncio.wait([relay_task], timeout=15)
-            relay_task.cancel()
+            await asyncio.wait([self._relay_task], timeout=15)
+            self._relay_task.cancel()
         await self.engine.dispose()
         log.info("%s: stopped", self.definition.name)
 

@@ -3,10 +3,11 @@
 Defaults give a working single-machine hub: an embedded nats-server and SQLite files under ``./var``.
 """
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.contract.envelope import SLUG_PATTERN
@@ -28,6 +29,34 @@ class NodeSettings(BaseSettings):
     consumer_batch: int = Field(default=200, ge=1, le=1000)
     max_attempts: int = Field(default=5, ge=1, le=100)
     log_level: str = "INFO"
+    # --- the network of nodes (DESIGN §1) ---
+    hub_url: str | None = Field(default=None, description="site: the hub's leaf URL, nats-leaf://host:7422")
+    site_password: SecretStr | None = Field(default=None, description="site: its password at the hub")
+    sites: dict[str, SecretStr] = Field(
+        default_factory=dict, description='hub: the site nodes and their passwords, JSON {"trebes": "…"}'
+    )
+    leaf_port: int = Field(default=7422, ge=0, le=65535, description="hub: port for site leaf links; 0 = free")
+    services_password: SecretStr | None = Field(
+        default=None, description="hub with sites: password of local services at the hub's NATS (generated)"
+    )
+
+    @field_validator("sites")
+    @classmethod
+    def _site_slugs(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        bad = [slug for slug in value if not re.match(SLUG_PATTERN, slug) or slug == "hub"]
+        if bad:
+            raise ValueError(f"slugs de sites invalides : {', '.join(bad)}")
+        return value
+
+    @model_validator(mode="after")
+    def _role_matches(self) -> Self:
+        if self.site == "hub" and self.role != "hub":
+            raise ValueError("le nœud « hub » a le rôle hub")
+        if self.site != "hub":
+            self.role = "site"
+        if self.role == "site" and self.hub_url and self.site_password is None:
+            raise ValueError("un site relié au hub (MAILLAGE_HUB_URL) a besoin de MAILLAGE_SITE_PASSWORD")
+        return self
 
     @field_validator("nats_url", "database_url", mode="before")
     @classmethod

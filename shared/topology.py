@@ -61,6 +61,10 @@ class ConsumerSpec:
     service: str
     stream: str
     event_types: tuple[str, ...]
+    # Requests are decided where they were made, or routed from the hub: on a node's input stream a
+    # service reads requests of one origin only, and facts (outcomes) of every origin.
+    request_types: tuple[str, ...] = ()
+    request_origin: str = "*"
     # Short enough that a crashed instance's batch comes back quickly, long enough for a slow commit.
     ack_wait: float = 10.0
 
@@ -78,7 +82,9 @@ class ConsumerSpec:
             # reason; a server-side limit would stop redelivering silently.
             max_deliver=-1,
             max_ack_pending=5000,
-            filter_subjects=[f"tl.*.{t}" for t in self.event_types],
+            filter_subjects=[
+                f"tl.{self.request_origin if t in self.request_types else '*'}.{t}" for t in self.event_types
+            ],
         )
 
 
@@ -109,6 +115,8 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> str:
         for name in ("subjects", "max_age", "max_bytes", "discard", "duplicate_window")
         if getattr(current, name) != getattr(config, name)
     ]
+    if sorted(s.name for s in current.sources or []) != sorted(s.name for s in config.sources or []):
+        drift.append("sources")
     if not drift:
         return f"flux {config.name}: conforme"
     await js.update_stream(config)
@@ -135,6 +143,18 @@ async def _ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> str:
         return f"{label}: conforme"
     await js.add_consumer(spec.stream, wanted)  # add_consumer updates an existing durable in place
     return f"{label}: mis à jour ({', '.join(drift)})"
+
+
+async def ensure_sync_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> str:
+    """A durable consumer another node's stream sources from (shared/network.py)."""
+    assert config.durable_name
+    label = f"consommateur {stream}/{config.durable_name} (synchronisation)"
+    try:
+        await js.consumer_info(stream, config.durable_name)
+    except NotFoundError:
+        await js.add_consumer(stream, config)
+        return f"{label}: créé"
+    return f"{label}: conforme"
 
 
 async def verify(js: JetStreamContext, streams: list[StreamConfig], consumers: list[ConsumerSpec]) -> list[str]:

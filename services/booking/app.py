@@ -35,9 +35,15 @@ def definition(settings: BookingSettings) -> ServiceDefinition:
 
     cache = WorkshopCache()
 
+    def decides(site: str) -> bool:
+        # A site decides for itself; the hub for itself and for any site that runs no node of its own.
+        return site == settings.site if settings.role == "site" else site not in settings.sites
+
     def configure(uow: Any) -> None:
         uow.rules = rules
         uow.cache = cache
+        uow.decides = decides
+        uow.routes_unknown_bookings = settings.role == "hub" and bool(settings.sites)
 
     async def close_ended_sessions(service: RunningService) -> None:
         await request_close_of_ended_sessions(service, grace)

@@ -49,6 +49,8 @@ def reject(uow: BookingUnitOfWork, cmd: Request, reason: str, detail: str) -> No
 # --- workshops and resources ------------------------------------------------------------------
 
 async def schedule_workshop(cmd: bk.WorkshopScheduleRequested, uow: BookingUnitOfWork) -> None:
+    if not uow.decides(cmd.site):
+        return pass_on(uow, cmd, cmd.site)
     ids = series_ids(cmd.workshop_id, cmd.weekly_occurrences)
     existing = [wid for wid in ids if await uow.repo.workshop(wid) is not None]
     if existing:
@@ -72,6 +74,8 @@ async def schedule_workshop(cmd: bk.WorkshopScheduleRequested, uow: BookingUnitO
 async def reschedule_workshop(cmd: bk.WorkshopRescheduleRequested, uow: BookingUnitOfWork) -> None:
     workshop = await uow.repo.workshop(cmd.workshop_id)
     if workshop is None:
+        if await not_mine(uow, cmd, cmd.workshop_id):
+            return None
         return reject(uow, cmd, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
     try:
         workshop.reschedule(cmd.starts_at, cmd.ends_at, cmd.room, uow.now())
@@ -86,6 +90,8 @@ async def reschedule_workshop(cmd: bk.WorkshopRescheduleRequested, uow: BookingU
 async def cancel_workshop(cmd: bk.WorkshopCancelRequested, uow: BookingUnitOfWork) -> None:
     workshop = await uow.repo.workshop(cmd.workshop_id)
     if workshop is None:
+        if await not_mine(uow, cmd, cmd.workshop_id):
+            return None
         return reject(uow, cmd, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
     try:
         released = workshop.cancel_all()
@@ -101,11 +107,44 @@ async def cancel_workshop(cmd: bk.WorkshopCancelRequested, uow: BookingUnitOfWor
 
 
 async def add_resource(cmd: bk.ResourceAddRequested, uow: BookingUnitOfWork) -> None:
+    if not uow.decides(cmd.site):
+        return pass_on(uow, cmd, cmd.site)
     if await uow.repo.resource(cmd.resource_id) is not None:
         return reject(uow, cmd, "duplicate", f"Ressource déjà enregistrée : {cmd.resource_id}.")
     uow.repo.add_resource(Resource(cmd.resource_id, cmd.site, cmd.kind, cmd.name))
     uow.emit(bk.ResourceAdded(
         request_id=cmd.request_id, resource_id=cmd.resource_id, site=cmd.site, kind=cmd.kind, name=cmd.name,
+    ))
+
+
+async def note_elsewhere(event: bk.WorkshopScheduled | bk.ResourceAdded, uow: BookingUnitOfWork) -> None:
+    """Another node's workshop or resource: remembered so requests made here are passed on."""
+    if event.origin != uow.origin:
+        item = event.workshop_id if isinstance(event, bk.WorkshopScheduled) else event.resource_id
+        await uow.repo.note_elsewhere(item, event.site)
+
+
+async def not_mine(uow: BookingUnitOfWork, cmd: Request, item_id: str | None) -> bool:
+    """True when another node decides this request: then it is ignored here, or passed on if made here.
+
+    A request made at another node reached us only because we might own what it is about; we don't.
+    A request made here for something another node owns is answered "pending" (DESIGN §4)."""
+    if cmd.origin != uow.origin:
+        return True
+    owner = await uow.repo.owner_elsewhere(item_id) if item_id else None
+    if owner is None and not (item_id is None and uow.routes_unknown_bookings):
+        return False
+    pass_on(uow, cmd, owner)
+    return True
+
+
+def pass_on(uow: BookingUnitOfWork, cmd: Request, owner: str | None) -> None:
+    if cmd.origin != uow.origin:
+        return  # made elsewhere for a site we do not decide for: its node answers
+    where = f"le lieu « {owner} »" if owner else "le lieu concerné"
+    uow.emit(bk.RequestPending(
+        request_id=cmd.request_id, request_type=cmd.TYPE, owner_site=owner,
+        detail=f"Demande transmise : {where} confirmera dès qu'il sera joignable.",
     ))
 
 
@@ -115,6 +154,8 @@ async def request_seat(cmd: bk.BookingRequested, uow: BookingUnitOfWork) -> None
     citizen_id = cmd.citizen.citizen_id
     workshop = await uow.repo.workshop(cmd.workshop_id)
     if workshop is None:
+        if await not_mine(uow, cmd, cmd.workshop_id):
+            return None
         return refuse_seat(uow, cmd, citizen_id, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
     if (known := uow.repo.booking_for_request(cmd.request_id)) is not None:
         return refuse_seat(uow, cmd, citizen_id, "duplicate", f"Demande déjà traitée (réservation {known}).")
@@ -141,6 +182,8 @@ async def request_slot(cmd: bk.SlotRequested, uow: BookingUnitOfWork) -> None:
     citizen_id = cmd.citizen.citizen_id
     resource = await uow.repo.resource(cmd.resource_id)
     if resource is None:
+        if await not_mine(uow, cmd, cmd.resource_id):
+            return None
         return refuse_seat(uow, cmd, citizen_id, "unknown_resource", f"Ressource inconnue : {cmd.resource_id}.")
     if (known := uow.repo.booking_for_request(cmd.request_id)) is not None:
         return refuse_seat(uow, cmd, citizen_id, "duplicate", f"Demande déjà traitée (réservation {known}).")
@@ -159,6 +202,8 @@ async def request_slot(cmd: bk.SlotRequested, uow: BookingUnitOfWork) -> None:
 async def cancel_booking(cmd: bk.CancelRequested, uow: BookingUnitOfWork) -> None:
     owner = await uow.repo.owner_of(cmd.booking_id)
     if owner is None:
+        if await not_mine(uow, cmd, None):
+            return None
         return reject(uow, cmd, "unknown_booking", f"Réservation inconnue : {cmd.booking_id}.")
     target = owner.find(cmd.booking_id)
     if cmd.by == "citizen" and (target is None or target.citizen.citizen_id != cmd.citizen_id):
@@ -210,6 +255,8 @@ def emit_cancelled(
 
 async def check_in(cmd: att.CheckInRequested, uow: BookingUnitOfWork) -> None:
     owner = await uow.repo.owner_of(cmd.booking_id)
+    if owner is None and await not_mine(uow, cmd, None):
+        return None
     if not isinstance(owner, Workshop):
         return reject(uow, cmd, "unknown_booking", f"Réservation d'atelier inconnue : {cmd.booking_id}.")
     try:
@@ -223,6 +270,8 @@ async def check_in(cmd: att.CheckInRequested, uow: BookingUnitOfWork) -> None:
 async def walk_in(cmd: att.WalkInRequested, uow: BookingUnitOfWork) -> None:
     workshop = await uow.repo.workshop(cmd.workshop_id)
     if workshop is None:
+        if await not_mine(uow, cmd, cmd.workshop_id):
+            return None
         return reject(uow, cmd, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
     try:
         booking = workshop.walk_in(
@@ -240,6 +289,8 @@ async def walk_in(cmd: att.WalkInRequested, uow: BookingUnitOfWork) -> None:
 async def close_session(cmd: att.SessionCloseRequested, uow: BookingUnitOfWork) -> None:
     workshop = await uow.repo.workshop(cmd.workshop_id)
     if workshop is None:
+        if await not_mine(uow, cmd, cmd.workshop_id):
+            return None
         return reject(uow, cmd, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
     try:
         no_shows, released = workshop.close()
@@ -276,6 +327,8 @@ def checked_in(request_id: str, workshop: Workshop, booking: Booking) -> att.Che
 
 
 HANDLERS: Mapping[type[Event], Handler] = {
+    bk.WorkshopScheduled: note_elsewhere,
+    bk.ResourceAdded: note_elsewhere,
     bk.WorkshopScheduleRequested: schedule_workshop,
     bk.WorkshopRescheduleRequested: reschedule_workshop,
     bk.WorkshopCancelRequested: cancel_workshop,

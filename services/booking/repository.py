@@ -19,6 +19,7 @@ from services.booking.tables import (
     booking_from,
     booking_row,
     bookings,
+    elsewhere,
     resources,
     ts,
     workshop_from,
@@ -209,6 +210,13 @@ class BookingRepository:
 
     def booking_for_request(self, request_id: str) -> str | None:
         return self._by_request.get(request_id)
+
+    async def owner_elsewhere(self, item_id: str) -> str | None:
+        return await self._conn.scalar(select(elsewhere.c.site).where(elsewhere.c.item_id == item_id))
+
+    async def note_elsewhere(self, item_id: str, site: str) -> None:
+        if await self.owner_elsewhere(item_id) is None:
+            await self._conn.execute(insert(elsewhere).values(item_id=item_id, site=site))
 
     async def active_bookings(self, citizen_id: str) -> int:
         if citizen_id not in self._active:

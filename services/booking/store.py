@@ -1,5 +1,6 @@
 """Booking's unit of work: the repository's changes, inbox and outbox in one transaction."""
 
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 
@@ -20,6 +21,9 @@ class BookingUnitOfWork(UnitOfWork):
     # Set by the service's wiring (app.py); one cache per running service, never shared.
     rules: Rules
     cache: WorkshopCache
+    decides: Callable[[str], bool]  # does this node decide for that site's workshops and resources?
+    # A hub with sites cannot tell a mistyped booking id from one a site made: it passes it on.
+    routes_unknown_bookings: bool = False
 
     async def __aenter__(self) -> "BookingUnitOfWork":
         await super().__aenter__()

@@ -36,6 +36,14 @@ resources = Table(
     Column("kind", String(20), nullable=False),
     Column("name", String(80), nullable=False),
 )
+# Workshops and resources other nodes own, learnt from their events: a request made here for one of
+# them is answered "pending" instead of "unknown" while the owner decides.
+elsewhere = Table(
+    "booking_elsewhere", metadata,
+    Column("item_id", String(80), primary_key=True),
+    Column("site", String(32), nullable=False),
+)
+
 bookings = Table(
     "booking_bookings", metadata,
     Column("booking_id", String(80), primary_key=True),

@@ -200,3 +200,14 @@ class BookingPromoted(Event):
 
 class BookingCommandRejected(Rejection):
     TYPE = "booking.command_rejected"
+
+
+class RequestPending(Event):
+    """The request was made here for something another node owns (a site's workshop): it is passed
+    on and decided when the owner sees it; the owner's answer carries the same ``request_id``."""
+
+    TYPE = "booking.request_pending"
+    request_id: str
+    request_type: str
+    owner_site: str | None = None
+    detail: str

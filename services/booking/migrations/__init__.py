@@ -1,0 +1,1 @@
+"""booking's schema revisions (Alembic; applied by shared.migrations, one version table per service)."""
