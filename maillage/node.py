@@ -22,7 +22,7 @@ from services.reporting import app as reporting_app
 from services.reporting.dashboard import DashboardServer
 from shared import network, topology
 from shared.httpserver import OpsServer
-from shared.natsserver import EmbeddedNatsServer, NatsServerConfig
+from shared.natsserver import EmbeddedNatsServer, LeafRemote, NatsServerConfig
 from shared.requests import OutcomeWaiter
 from shared.service import RunningService, ServiceDefinition, service_inputs
 from shared.settings import NodeSettings
@@ -197,11 +197,15 @@ def embedded_config(settings: NodeSettings) -> NatsServerConfig:
         sync_always=settings.role == "site",
     )
     if settings.role == "site" and settings.hub_url and settings.site_password:
-        config.leaf_remotes = [{
+        remote: LeafRemote = {
             "url": settings.hub_url, "user": settings.site, "password": settings.site_password.get_secret_value(),
-        }]
+        }
+        if settings.hub_ca_file:
+            remote["ca_file"] = settings.hub_ca_file
+        config.leaf_remotes = [remote]
     elif settings.role == "hub" and settings.sites:
         config.leafnode_listen_port = settings.leaf_port
+        config.leaf_tls_cert, config.leaf_tls_key = settings.leaf_tls_cert, settings.leaf_tls_key
         config.client_user = "services"
         config.client_password = services_password(settings)
         config.leaf_users = [

@@ -76,6 +76,8 @@ class NatsServerConfig:
     # JetStream acks before fsync by default: a power loss can drop acknowledged messages.
     sync_always: bool = False
     leafnode_listen_port: int | None = None  # 0 picks a free port
+    leaf_tls_cert: str | None = None  # hub: certificate and key for the site links (TLS)
+    leaf_tls_key: str | None = None
     leaf_remotes: list[LeafRemote] = field(default_factory=list)
     # Hub with sites: local clients log in as client_user; each site's leaf connection as its own
     # user {"user", "password", "permissions": {...}} (leafnode authorization has no permissions,
@@ -161,7 +163,8 @@ def _leafnodes_block(config: NatsServerConfig) -> str:
             f"  port: {config.leafnode_listen_port}",
             "  no_advertise: true",
         ]
-
+        if config.leaf_tls_cert and config.leaf_tls_key:
+            lines.append(f"  tls {{ cert_file: {_q(config.leaf_tls_cert)}, key_file: {_q(config.leaf_tls_key)} }}")
     if config.leaf_remotes:
         remotes = ",\n".join(_leaf_remote(remote) for remote in config.leaf_remotes)
         lines.append("  remotes: [\n" + remotes + "\n  ]")

@@ -36,6 +36,9 @@ class NodeSettings(BaseSettings):
         default_factory=dict, description='hub: the site nodes and their passwords, JSON {"trebes": "…"}'
     )
     leaf_port: int = Field(default=7422, ge=0, le=65535, description="hub: port for site leaf links; 0 = free")
+    leaf_tls_cert: str | None = Field(default=None, description="hub: TLS certificate for site links")
+    leaf_tls_key: str | None = Field(default=None, description="hub: TLS key for site links")
+    hub_ca_file: str | None = Field(default=None, description="site: CA that signed the hub's certificate")
     services_password: SecretStr | None = Field(
         default=None, description="hub with sites: password of local services at the hub's NATS (generated)"
     )

@@ -13,7 +13,7 @@ from shared.contract.envelope import Request
 from shared.requests import publish_request
 from shared.topology import origin_stream_name
 from tests.support.bus import eventually, of_type, stream_events
-from tests.support.multinode import network
+from tests.support.multinode import make_ca, network
 
 STARTS = datetime.now(UTC) + timedelta(days=2)
 
@@ -59,7 +59,8 @@ async def test_a_cut_off_site_keeps_working_and_the_hub_converges(tmp_path: Path
         await send(conques, bk.BookingRequested(request_id="c1", workshop_id="w-conques", citizen=citizen(9000)))
         await eventually(lambda: events(hub, net.NETWORK_STREAM, "booking.confirmed"),
                          lambda e: [x["request_id"] for x in e] == ["c1"], 30, "conques' booking at the hub")
-        links = {link.site: link for link in await eventually(hub.links, lambda ls: not ls[1].up, 30, "cut seen within 30 s")}
+        seen = await eventually(hub.links, lambda ls: not ls[1].up, 30, "the cut seen within 30 s")
+        links = {link.site: link for link in seen}
         assert links["conques"].up and not links["trebes"].up
 
         n.proxies["trebes"].restore()
@@ -118,4 +119,44 @@ async def test_last_seat_race_while_cut_off(tmp_path: Path) -> None:
         answer = await eventually(lambda: events(hub, net.NETWORK_STREAM, "booking.waitlisted", "booking.confirmed"),
                                   lambda e: any(x["request_id"] == "web" for x in e), 60, "the owner's answer")
         web = next(x for x in answer if x["request_id"] == "web")
-        assert web["type"] == "booking.waitlisted" and web["origin"] == "trebes", "the loser is told, seat not sold twice"
+        assert web["type"] == "booking.waitlisted", "the loser is told; the seat is not sold twice"
+        assert web["origin"] == "trebes"
+
+
+async def test_hub_restart_and_a_reinstalled_site(tmp_path: Path) -> None:
+    async with network(tmp_path, sites=("trebes",)) as n:
+        hub, trebes = n.hub, n.sites["trebes"]
+        await send(trebes, workshop("w-before", "trebes", capacity=5))
+        before = await eventually(lambda: events(hub, net.NETWORK_STREAM, "booking.workshop_scheduled"),
+                                  lambda e: len(e) == 1, 30, "the first workshop at the hub")
+
+        # The hub restarts (its nats-server included) while the site keeps working.
+        await hub.stop()
+        await send(trebes, workshop("w-during", "trebes", capacity=5))
+        await hub.start()
+        await eventually(lambda: events(hub, net.NETWORK_STREAM, "booking.workshop_scheduled"),
+                         lambda e: len(e) == 2, 60, "what the site did while the hub was down")
+
+        # The site box is replaced: an empty store joins again under the same name.
+        await trebes.stop()
+        import shutil
+
+        shutil.rmtree(trebes.settings.data_dir)
+        trebes.nc = trebes.js = trebes.embedded = None
+        trebes.running = []
+        await trebes.start()
+        await send(trebes, workshop("w-after", "trebes", capacity=5))
+        final = await eventually(lambda: events(hub, net.NETWORK_STREAM, "booking.workshop_scheduled"),
+                                 lambda e: len(e) >= 3, 60, "the reinstalled site's first event")
+        ids = [e["workshop_id"] for e in final]
+        assert sorted(ids) == ["w-after", "w-before", "w-during"], ids
+        assert before[0]["event_id"] in {e["event_id"] for e in final}
+
+
+async def test_site_links_over_tls_with_a_local_ca(tmp_path: Path) -> None:
+    tls = make_ca(tmp_path / "pki")
+    async with network(tmp_path, sites=("trebes",), tls=tls) as n:
+        assert "tls" in n.hub.embedded.config.render() if n.hub.embedded else False
+        await send(n.sites["trebes"], workshop("w-tls", "trebes", capacity=5))
+        await eventually(lambda: events(n.hub, net.NETWORK_STREAM, "booking.workshop_scheduled"),
+                         lambda e: len(e) == 1, 30, "an event over the TLS link")

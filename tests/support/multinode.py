@@ -89,11 +89,13 @@ async def start_node(root: Path, site: str, services: tuple[str, ...], **extra: 
 @asynccontextmanager
 async def network(
     root: Path, sites: tuple[str, ...] = ("trebes", "conques"), hub_services: tuple[str, ...] = ("booking",),
-    site_services: tuple[str, ...] = ("booking",),
+    site_services: tuple[str, ...] = ("booking",), tls: dict[str, str] | None = None,
 ) -> AsyncIterator[Network]:
     passwords = {site: f"secret-{site}-{n}" for n, site in enumerate(sites)}
     leaf_port = free_port()
-    hub = await start_node(root, "hub", hub_services, sites=passwords, leaf_port=leaf_port)
+    hub_tls = {"leaf_tls_cert": tls["cert"], "leaf_tls_key": tls["key"]} if tls else {}
+    site_tls = {"hub_ca_file": tls["ca"]} if tls else {}
+    hub = await start_node(root, "hub", hub_services, sites=passwords, leaf_port=leaf_port, **hub_tls)
     net = Network(hub, {}, {}, passwords)
     try:
         for site in sites:
@@ -102,7 +104,7 @@ async def network(
             net.proxies[site] = proxy
             net.sites[site] = await start_node(
                 root, site, site_services, hub_url=f"nats-leaf://127.0.0.1:{proxy.port}",
-                site_password=passwords[site],
+                site_password=passwords[site], **site_tls,
             )
         yield net
     finally:
@@ -112,3 +114,23 @@ async def network(
         for proxy in net.proxies.values():
             await proxy.stop()
         await hub.stop()
+
+
+def make_ca(folder: Path) -> dict[str, str]:
+    """A throwaway CA and a certificate for 127.0.0.1, made with openssl like an admin would."""
+    import subprocess
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_key, ca, key, csr, cert = (str(folder / n) for n in ("ca.key", "ca.pem", "hub.key", "hub.csr", "hub.pem"))
+    ext = folder / "san.ext"
+    ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2",
+        "-subj", "/CN=Maillage test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=localhost")
+    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "2",
+        "-extfile", str(ext))
+    return {"ca": ca, "cert": cert, "key": key}
