@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from maillage import demo, registry
 from maillage.node import Node, connect, ensure_topology, node_streams, run_until_stopped
 from maillage.status import hub_status, site_status
+from services.inventory import cli as inventory_cli
 from services.notifications import cli as notifications_cli
 from services.reporting import cli as reporting_cli
 from shared import topology
@@ -26,7 +27,7 @@ from shared.service import service_inputs
 from shared.settings import NodeSettings
 
 # Services bring their own sub-commands: each module has register(subparsers) and run(args).
-SERVICE_CLIS = (reporting_cli, notifications_cli)
+SERVICE_CLIS = (reporting_cli, notifications_cli, inventory_cli)
 SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {}
 
 

@@ -4,6 +4,8 @@ from collections.abc import Callable
 from typing import Any
 
 from services.booking import app as booking_app
+from services.inventory import app as inventory_app
+from services.inventory.settings import InventorySettings
 from services.notifications import app as notifications_app
 from services.notifications.settings import NotificationSettings
 from services.reporting import app as reporting_app
@@ -14,12 +16,13 @@ from shared.settings import BookingSettings, NodeSettings
 # name -> (settings class, definition factory)
 SERVICES: dict[str, tuple[type[NodeSettings], Callable[[Any], ServiceDefinition]]] = {
     "booking": (BookingSettings, booking_app.definition),
+    "inventory": (InventorySettings, inventory_app.definition),
     "notifications": (NotificationSettings, notifications_app.definition),
     "reporting": (ReportingSettings, reporting_app.definition),
 }
 
-HUB_SERVICES = ("booking", "notifications", "reporting")
-SITE_SERVICES = ("booking",)
+HUB_SERVICES = ("booking", "inventory", "notifications", "reporting")
+SITE_SERVICES = ("booking", "inventory")
 
 
 def for_role(role: str) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ class OutcomeWaiter:
     Subscribe before publishing the request, or a fast outcome could be missed.
     """
 
-    def __init__(self, nc: NATS, domains: tuple[str, ...] = ("booking", "attendance")) -> None:
+    def __init__(self, nc: NATS, domains: tuple[str, ...] = ("booking", "attendance", "inventory")) -> None:
         self._nc = nc
         self._domains = domains
         self._subs: list[Subscription] = []
