@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 
 from maillage import demo, registry
-from maillage.node import Node, connect, ensure_topology, node_streams, run_until_stopped
+from maillage.node import Node, connect, embedded_config, ensure_topology, node_streams, run_until_stopped
 from maillage.status import hub_status, site_status
 from services.inventory import cli as inventory_cli
 from services.notifications import cli as notifications_cli
@@ -47,6 +47,9 @@ def build_parser() -> Parser:
     up.add_argument("--hub", help="site : adresse du pôle pour le lien feuille, ex. nats-leaf://pole:7422")
 
     sub.add_parser("status", help="état des liens entre le pôle et les sites")
+
+    conf = sub.add_parser("nats-config", help="écrire la configuration nats-server de ce nœud (déploiement)")
+    conf.add_argument("--out", type=Path, help="fichier à écrire (par défaut : affichage)")
 
     service = sub.add_parser("service", help="lancer un seul service (conteneurs)")
     service.add_argument("name", choices=sorted(registry.SERVICES))
@@ -98,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
         "up": cmd_up, "service": cmd_service, "status": cmd_status, "streams": cmd_streams,
-        "publish": cmd_publish, "demo": cmd_demo,
+        "publish": cmd_publish, "demo": cmd_demo, "nats-config": cmd_nats_config,
         **SERVICE_COMMANDS,
     }
     try:
@@ -170,6 +173,20 @@ def nats_url_of(settings: NodeSettings) -> str:
     if written.exists():
         return written.read_text().strip()
     raise SystemExit("maillage: erreur : aucun nœud trouvé (lancez `make run`, ou définissez MAILLAGE_NATS_URL)")
+
+
+async def cmd_nats_config(args: argparse.Namespace) -> int:
+    """The same config the embedded server gets, for a nats-server run by systemd or a container."""
+    config = embedded_config(node_settings())
+    if config.port == 0:
+        config.port = 4222
+    text = "# Généré par `maillage nats-config` à partir des réglages MAILLAGE_* : ne pas modifier à la main.\n"
+    text += config.render()
+    if args.out is None:
+        print(text, end="")
+    else:
+        args.out.write_text(text)
+    return 0
 
 
 async def cmd_status(args: argparse.Namespace) -> int:

@@ -189,6 +189,7 @@ def embedded_config(settings: NodeSettings) -> NatsServerConfig:
     config = NatsServerConfig(
         store_dir=settings.data_dir / "nats" / "jetstream",
         server_name=f"maillage-{settings.site}",
+        host=settings.nats_listen_host,
         port=settings.nats_port,
         prefer_default=settings.nats_port == 0,
         jetstream_domain=settings.site,
