@@ -47,10 +47,12 @@ class ServiceDefinition:
     handlers: Mapping[type[Event], Handler]
     configure_uow: Callable[[Any], None] = lambda uow: None
     jobs: list[tuple[float, Job]] = field(default_factory=list)  # (period in seconds, job)
+    foreign_facts: frozenset[type[Event]] = frozenset()  # facts read only from other nodes
 
 
 def consumer_spec(
-    definition: ServiceDefinition, site: str, stream: str | None = None, request_origin: str = "*"
+    definition: ServiceDefinition, site: str, stream: str | None = None, request_origin: str = "*",
+    foreign_origins: tuple[str, ...] = (),
 ) -> ConsumerSpec:
     return ConsumerSpec(
         service=definition.name,
@@ -58,6 +60,8 @@ def consumer_spec(
         event_types=tuple(cls.TYPE for cls in definition.handlers),
         request_types=tuple(cls.TYPE for cls in definition.handlers if issubclass(cls, Request)),
         request_origin=request_origin,
+        foreign_types=tuple(cls.TYPE for cls in definition.foreign_facts),
+        foreign_origins=foreign_origins,
     )
 
 
@@ -72,10 +76,12 @@ def service_inputs(definition: ServiceDefinition, settings: NodeSettings) -> lis
     if settings.role == "site":
         return [
             consumer_spec(definition, site, request_origin=site),
-            consumer_spec(definition, site, stream=network.hub_copy_stream_name(site), request_origin=network.HUB),
+            consumer_spec(definition, site, stream=network.hub_copy_stream_name(site), request_origin=network.HUB,
+                          foreign_origins=(network.HUB,)),
         ]
     if settings.sites:
-        return [consumer_spec(definition, site, stream=network.NETWORK_STREAM, request_origin=network.HUB)]
+        return [consumer_spec(definition, site, stream=network.NETWORK_STREAM, request_origin=network.HUB,
+                              foreign_origins=tuple(sorted(settings.sites)))]
     return [consumer_spec(definition, site)]
 
 

@@ -65,12 +65,19 @@ class ConsumerSpec:
     # service reads requests of one origin only, and facts (outcomes) of every origin.
     request_types: tuple[str, ...] = ()
     request_origin: str = "*"
+    # Facts a service needs only from other nodes (who owns what): read from those origins alone, so a
+    # service does not re-read its own outcomes.
+    foreign_types: tuple[str, ...] = ()
+    foreign_origins: tuple[str, ...] = ()
     # Short enough that a crashed instance's batch comes back quickly, long enough for a slow commit.
     ack_wait: float = 10.0
 
     @property
     def durable(self) -> str:
         return self.service
+
+    def filter_subjects(self) -> list[str]:
+        return _subjects(self)
 
     def config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -82,10 +89,18 @@ class ConsumerSpec:
             # reason; a server-side limit would stop redelivering silently.
             max_deliver=-1,
             max_ack_pending=5000,
-            filter_subjects=[
-                f"tl.{self.request_origin if t in self.request_types else '*'}.{t}" for t in self.event_types
-            ],
+            filter_subjects=self.filter_subjects(),
         )
+
+
+def _subjects(spec: ConsumerSpec) -> list[str]:
+    subjects = []
+    for t in spec.event_types:
+        if t in spec.foreign_types:
+            subjects += [f"tl.{origin}.{t}" for origin in spec.foreign_origins]
+        else:
+            subjects.append(f"tl.{spec.request_origin if t in spec.request_types else '*'}.{t}")
+    return subjects
 
 
 def dead_letter_subject(site: str, service: str) -> str:

@@ -9,9 +9,9 @@ from nats.js import JetStreamContext
 from sqlalchemy import select
 
 from services.booking import store
-from services.booking.handlers import HANDLERS
 from services.booking.model import Rules
 from services.booking.repository import WorkshopCache
+from services.booking.routes import FOREIGN_FACTS, HANDLERS
 from services.booking.tables import workshops
 from shared import metrics
 from shared.contract import attendance as att
@@ -44,6 +44,7 @@ def definition(settings: BookingSettings) -> ServiceDefinition:
         uow.cache = cache
         uow.decides = decides
         uow.routes_unknown_bookings = settings.role == "hub" and bool(settings.sites)
+        uow.lone_hub = settings.role == "hub" and not settings.sites
 
     async def close_ended_sessions(service: RunningService) -> None:
         await request_close_of_ended_sessions(service, grace)
@@ -56,6 +57,7 @@ def definition(settings: BookingSettings) -> ServiceDefinition:
         handlers=HANDLERS,
         configure_uow=configure,
         jobs=[(15.0, refresh_gauges), (60.0, close_ended_sessions)],
+        foreign_facts=FOREIGN_FACTS,
     )
 
 

@@ -1,50 +1,29 @@
-"""One async function per incoming message: load, ask the model, save, emit.
+"""Workshops, resources, seats and slots: one async function per request — load, ask the model, save, emit.
 
-Refusals are answers, not errors: they become ``booking.rejected`` / ``*.command_rejected`` events.
+Attendance is in attendance.py, what crosses nodes in routing.py, the message → function map in routes.py.
 """
 
-import uuid
-from collections.abc import Mapping
-from typing import Any
 
+from services.booking.answers import (
+    citizen_of,
+    confirmed,
+    emit_cancelled,
+    new_booking_id,
+    ref_of,
+    refuse_seat,
+    reject,
+)
 from services.booking.model import (
-    Booking,
-    Citizen,
     Refusal,
     Resource,
-    Rules,
     Status,
     Workshop,
     series_ids,
     weekly_series,
 )
+from services.booking.routing import not_mine, pass_on
 from services.booking.store import BookingUnitOfWork
-from shared.bus import Handler
-from shared.contract import attendance as att
 from shared.contract import booking as bk
-from shared.contract.citizen import CitizenRef
-from shared.contract.envelope import Event, Request
-
-_IDS = uuid.UUID("6f1c2a8e-5b7d-4e3a-9c1f-2d4b6a8e0c13")
-
-
-def new_booking_id(request_id: str) -> str:
-    # Derived from the request so that re-deciding the same request names the same booking.
-    return str(uuid.uuid5(_IDS, request_id))
-
-
-def citizen_of(ref: CitizenRef) -> Citizen:
-    return Citizen(ref.citizen_id, ref.age_bracket, ref.commune_insee, ref.status, ref.gender)
-
-
-def ref_of(c: Citizen) -> CitizenRef:
-    return CitizenRef.model_validate(c.__dict__)
-
-
-def reject(uow: BookingUnitOfWork, cmd: Request, reason: str, detail: str) -> None:
-    cls = att.AttendanceCommandRejected if cmd.TYPE.startswith("attendance.") else bk.BookingCommandRejected
-    uow.emit(cls(request_id=cmd.request_id, request_type=cmd.TYPE, reason=reason, detail=detail))
-
 
 # --- workshops and resources ------------------------------------------------------------------
 
@@ -114,37 +93,6 @@ async def add_resource(cmd: bk.ResourceAddRequested, uow: BookingUnitOfWork) -> 
     uow.repo.add_resource(Resource(cmd.resource_id, cmd.site, cmd.kind, cmd.name))
     uow.emit(bk.ResourceAdded(
         request_id=cmd.request_id, resource_id=cmd.resource_id, site=cmd.site, kind=cmd.kind, name=cmd.name,
-    ))
-
-
-async def note_elsewhere(event: bk.WorkshopScheduled | bk.ResourceAdded, uow: BookingUnitOfWork) -> None:
-    """Another node's workshop or resource: remembered so requests made here are passed on."""
-    if event.origin != uow.origin:
-        item = event.workshop_id if isinstance(event, bk.WorkshopScheduled) else event.resource_id
-        await uow.repo.note_elsewhere(item, event.site)
-
-
-async def not_mine(uow: BookingUnitOfWork, cmd: Request, item_id: str | None) -> bool:
-    """True when another node decides this request: then it is ignored here, or passed on if made here.
-
-    A request made at another node reached us only because we might own what it is about; we don't.
-    A request made here for something another node owns is answered "pending" (DESIGN §4)."""
-    if cmd.origin != uow.origin:
-        return True
-    owner = await uow.repo.owner_elsewhere(item_id) if item_id else None
-    if owner is None and not (item_id is None and uow.routes_unknown_bookings):
-        return False
-    pass_on(uow, cmd, owner)
-    return True
-
-
-def pass_on(uow: BookingUnitOfWork, cmd: Request, owner: str | None) -> None:
-    if cmd.origin != uow.origin:
-        return  # made elsewhere for a site we do not decide for: its node answers
-    where = f"le lieu « {owner} »" if owner else "le lieu concerné"
-    uow.emit(bk.RequestPending(
-        request_id=cmd.request_id, request_type=cmd.TYPE, owner_site=owner,
-        detail=f"Demande transmise : {where} confirmera dès qu'il sera joignable.",
     ))
 
 
@@ -223,123 +171,3 @@ async def cancel_booking(cmd: bk.CancelRequested, uow: BookingUnitOfWork) -> Non
             workshop_id=owner.workshop_id, starts_at=owner.starts_at, ends_at=owner.ends_at,
             citizen=ref_of(promoted.citizen),
         ))
-
-
-def confirmed(request_id: str, site: str, booking: Booking) -> bk.BookingConfirmed:
-    return bk.BookingConfirmed(
-        request_id=request_id, booking_id=booking.booking_id, site=site, workshop_id=booking.workshop_id,
-        resource_id=booking.resource_id, starts_at=booking.starts_at, ends_at=booking.ends_at,
-        citizen=ref_of(booking.citizen), booked_by_staff=booking.booked_by_staff,
-    )
-
-
-def refuse_seat(uow: BookingUnitOfWork, cmd: Any, citizen_id: str, reason: str, detail: str) -> None:
-    uow.emit(bk.BookingRejected(
-        request_id=cmd.request_id, request_type=cmd.TYPE, reason=reason, detail=detail,
-        workshop_id=getattr(cmd, "workshop_id", None), resource_id=getattr(cmd, "resource_id", None),
-        citizen_id=citizen_id,
-    ))
-
-
-def emit_cancelled(
-    uow: BookingUnitOfWork, request_id: str, site: str, booking: Booking, was: Status, by: Any, reason: str
-) -> None:
-    uow.emit(bk.BookingCancelled(
-        request_id=request_id, booking_id=booking.booking_id, site=site, workshop_id=booking.workshop_id,
-        resource_id=booking.resource_id, citizen_id=booking.citizen.citizen_id, by=by, reason=reason,
-        was=was.value,
-    ))
-
-
-# --- attendance --------------------------------------------------------------------------------
-
-async def check_in(cmd: att.CheckInRequested, uow: BookingUnitOfWork) -> None:
-    owner = await uow.repo.owner_of(cmd.booking_id)
-    if owner is None and await not_mine(uow, cmd, None):
-        return None
-    if not isinstance(owner, Workshop):
-        return reject(uow, cmd, "unknown_booking", f"Réservation d'atelier inconnue : {cmd.booking_id}.")
-    try:
-        booking = owner.check_in(cmd.booking_id)
-    except Refusal as no:
-        return reject(uow, cmd, no.reason, no.detail)
-    uow.repo.released(booking)
-    uow.emit(checked_in(cmd.request_id, owner, booking))
-
-
-async def walk_in(cmd: att.WalkInRequested, uow: BookingUnitOfWork) -> None:
-    workshop = await uow.repo.workshop(cmd.workshop_id)
-    if workshop is None:
-        if await not_mine(uow, cmd, cmd.workshop_id):
-            return None
-        return reject(uow, cmd, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
-    try:
-        booking = workshop.walk_in(
-            new_booking_id(cmd.request_id), cmd.request_id, citizen_of(cmd.citizen), override=cmd.override_capacity
-        )
-    except Refusal as no:
-        return reject(uow, cmd, no.reason, no.detail)
-    if booking.request_id == cmd.request_id:
-        uow.repo.booked(booking)
-    else:  # an existing booking (confirmed or waitlisted) turned into a presence
-        uow.repo.released(booking)
-    uow.emit(checked_in(cmd.request_id, workshop, booking))
-
-
-async def close_session(cmd: att.SessionCloseRequested, uow: BookingUnitOfWork) -> None:
-    workshop = await uow.repo.workshop(cmd.workshop_id)
-    if workshop is None:
-        if await not_mine(uow, cmd, cmd.workshop_id):
-            return None
-        return reject(uow, cmd, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
-    try:
-        no_shows, released = workshop.close()
-    except Refusal as no:
-        return reject(uow, cmd, no.reason, no.detail)
-    for booking in no_shows:
-        uow.repo.released(booking)
-        uow.emit(att.NoShow(
-            request_id=cmd.request_id, booking_id=booking.booking_id, workshop_id=workshop.workshop_id,
-            site=workshop.site, citizen=ref_of(booking.citizen), starts_at=workshop.starts_at,
-        ))
-    for booking in released:
-        uow.repo.released(booking)
-        emit_cancelled(uow, cmd.request_id, workshop.site, booking, Status.waitlisted, "staff", "session_closed")
-    uow.emit(att.SessionClosed(
-        request_id=cmd.request_id, workshop_id=workshop.workshop_id, site=workshop.site, title=workshop.title,
-        themes=workshop.themes, level=workshop.level, starts_at=workshop.starts_at,
-        duration_minutes=workshop.duration_minutes, capacity=workshop.capacity, **workshop.summary(),
-    ))
-
-
-async def record_accompaniment(cmd: att.AccompanimentSubmitted, uow: BookingUnitOfWork) -> None:
-    if cmd.day > uow.now().date():
-        return reject(uow, cmd, "future_date", "Un accompagnement ne peut pas être daté dans le futur.")
-    fields = cmd.model_dump(include=set(att.AccompanimentRecorded.model_fields) - set(Event.model_fields))
-    uow.emit(att.AccompanimentRecorded(**fields))
-
-
-def checked_in(request_id: str, workshop: Workshop, booking: Booking) -> att.CheckedIn:
-    return att.CheckedIn(
-        request_id=request_id, booking_id=booking.booking_id, workshop_id=workshop.workshop_id,
-        site=workshop.site, citizen=ref_of(booking.citizen), walk_in=booking.walk_in, starts_at=workshop.starts_at,
-    )
-
-
-HANDLERS: Mapping[type[Event], Handler] = {
-    bk.WorkshopScheduled: note_elsewhere,
-    bk.ResourceAdded: note_elsewhere,
-    bk.WorkshopScheduleRequested: schedule_workshop,
-    bk.WorkshopRescheduleRequested: reschedule_workshop,
-    bk.WorkshopCancelRequested: cancel_workshop,
-    bk.ResourceAddRequested: add_resource,
-    bk.BookingRequested: request_seat,
-    bk.SlotRequested: request_slot,
-    bk.CancelRequested: cancel_booking,
-    att.CheckInRequested: check_in,
-    att.WalkInRequested: walk_in,
-    att.SessionCloseRequested: close_session,
-    att.AccompanimentSubmitted: record_accompaniment,
-}
-
-__all__ = ["HANDLERS", "Rules"]

@@ -78,7 +78,12 @@ class Workshop:
     series_id: str | None = None
     status: str = "scheduled"  # scheduled | cancelled | closed
     queue_counter: int = 0
+    escrow_seats: int = 0  # set aside for the hub to confirm while this site is offline
     bookings: list[Booking] = field(default_factory=list)
+
+    @property
+    def free_seats(self) -> int:
+        return self.capacity - self.seats_taken - self.escrow_seats
 
     @property
     def seats_taken(self) -> int:
@@ -114,11 +119,34 @@ class Workshop:
                 "limit_reached",
                 f"Limite de {rules.max_active_bookings} réservations en cours atteinte pour cette personne.",
             )
-        status = Status.confirmed if self.seats_taken < self.capacity else Status.waitlisted
+        status = Status.confirmed if self.free_seats > 0 else Status.waitlisted
         self.queue_counter += 1
         booking = Booking(
             booking_id, request_id, citizen, status, self.starts_at, self.ends_at,
             workshop_id=self.workshop_id, queue_seq=self.queue_counter, booked_by_staff=by_staff,
+        )
+        self.bookings.append(booking)
+        return booking
+
+    def grant_escrow(self, seats: int) -> None:
+        if self.status != "scheduled":
+            raise Refusal("not_scheduled", "Cet atelier est annulé ou déjà clos.")
+        if seats > self.free_seats:
+            raise Refusal("full", f"Seulement {self.free_seats} place(s) libre(s) à confier au pôle.")
+        self.escrow_seats += seats
+
+    def fill_escrow(self, booking_id: str, request_id: str, citizen: Citizen) -> Booking:
+        """The hub confirmed someone within the quota: the seat set aside becomes theirs. Should the
+        quota be gone (never by construction), capacity still wins: the person is waitlisted."""
+        self.queue_counter += 1
+        if self.escrow_seats > 0:
+            self.escrow_seats -= 1
+            status = Status.confirmed
+        else:
+            status = Status.confirmed if self.free_seats > 0 else Status.waitlisted
+        booking = Booking(
+            booking_id, request_id, citizen, status, self.starts_at, self.ends_at,
+            workshop_id=self.workshop_id, queue_seq=self.queue_counter,
         )
         self.bookings.append(booking)
         return booking
@@ -148,7 +176,7 @@ class Workshop:
         was = booking.status
         booking.status = Status.cancelled
         promoted = None
-        if was == Status.confirmed and self.waitlist and self.status == "scheduled":
+        if was == Status.confirmed and self.waitlist and self.status == "scheduled" and self.free_seats > 0:
             promoted = self.waitlist[0]
             promoted.status = Status.confirmed
         return booking, was, promoted
@@ -197,7 +225,7 @@ class Workshop:
             return self.check_in(existing.booking_id)
         if existing is not None and existing.status == Status.attended:
             raise Refusal("already_checked_in", "Cette personne est déjà pointée présente.")
-        if self.seats_taken >= self.capacity and not override:
+        if self.free_seats <= 0 and not override:
             raise Refusal("full", "Plus de place dans cet atelier (un médiateur peut forcer l'entrée).")
         if existing is not None:  # on the waitlist and came anyway
             existing.status = Status.attended

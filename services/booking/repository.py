@@ -48,7 +48,7 @@ def booking_state(b: Booking) -> tuple[Any, ...]:
 
 
 def workshop_state(w: Workshop) -> tuple[Any, ...]:
-    return (w.status, w.starts_at, w.ends_at, w.room, w.queue_counter)
+    return (w.status, w.starts_at, w.ends_at, w.room, w.queue_counter, w.escrow_seats)
 
 
 class BookingRepository:
@@ -211,12 +211,34 @@ class BookingRepository:
     def booking_for_request(self, request_id: str) -> str | None:
         return self._by_request.get(request_id)
 
-    async def owner_elsewhere(self, item_id: str) -> str | None:
-        return await self._conn.scalar(select(elsewhere.c.site).where(elsewhere.c.item_id == item_id))
+    async def elsewhere(self, item_id: str) -> Any:
+        """Another node's workshop or resource (site, times, escrow quota), or None."""
+        return (await self._conn.execute(select(elsewhere).where(elsewhere.c.item_id == item_id))).first()
 
-    async def note_elsewhere(self, item_id: str, site: str) -> None:
-        if await self.owner_elsewhere(item_id) is None:
-            await self._conn.execute(insert(elsewhere).values(item_id=item_id, site=site))
+    async def owner_elsewhere(self, item_id: str) -> str | None:
+        row = await self.elsewhere(item_id)
+        return None if row is None else row.site
+
+    async def note_elsewhere(self, item_id: str, site: str, starts_at: datetime | None = None,
+                             ends_at: datetime | None = None) -> None:
+        if await self.elsewhere(item_id) is None:
+            await self._conn.execute(insert(elsewhere).values(
+                item_id=item_id, site=site, starts_at=ts(starts_at) if starts_at else None,
+                ends_at=ts(ends_at) if ends_at else None, escrow=0, escrow_used=0,
+            ))
+
+    async def set_escrow(self, item_id: str, site: str, seats: int, starts_at: datetime, ends_at: datetime) -> None:
+        await self.note_elsewhere(item_id, site, starts_at, ends_at)
+        await self._conn.execute(update(elsewhere).where(elsewhere.c.item_id == item_id).values(escrow=seats))
+
+    async def take_escrow_seat(self, item_id: str) -> bool:
+        """One seat of the owner's quota for a booking confirmed here; False when none is left."""
+        result = await self._conn.execute(
+            update(elsewhere)
+            .where(elsewhere.c.item_id == item_id, elsewhere.c.escrow_used < elsewhere.c.escrow)
+            .values(escrow_used=elsewhere.c.escrow_used + 1)
+        )
+        return bool(result.rowcount)
 
     async def active_bookings(self, citizen_id: str) -> int:
         if citizen_id not in self._active:

@@ -26,6 +26,7 @@ workshops = Table(
     Column("capacity", Integer, nullable=False),
     Column("status", String(12), nullable=False),
     Column("queue_counter", Integer, nullable=False),
+    Column("escrow_seats", Integer, nullable=False, default=0, server_default="0"),
     # Bumped at every change: a cached copy of the workshop is reused only while it matches.
     Column("version", Integer, nullable=False, default=0),
 )
@@ -42,6 +43,10 @@ elsewhere = Table(
     "booking_elsewhere", metadata,
     Column("item_id", String(80), primary_key=True),
     Column("site", String(32), nullable=False),
+    Column("starts_at", Float),
+    Column("ends_at", Float),
+    Column("escrow", Integer, nullable=False, default=0, server_default="0"),  # seats the hub may confirm
+    Column("escrow_used", Integer, nullable=False, default=0, server_default="0"),
 )
 
 bookings = Table(
@@ -97,6 +102,7 @@ def workshop_row(w: Workshop) -> dict[str, Any]:
         "workshop_id": w.workshop_id, "series_id": w.series_id, "site": w.site, "room": w.room,
         "title": w.title, "themes": "|".join(w.themes), "level": w.level, "starts_at": ts(w.starts_at),
         "ends_at": ts(w.ends_at), "capacity": w.capacity, "status": w.status, "queue_counter": w.queue_counter,
+        "escrow_seats": w.escrow_seats,
     }
 
 
@@ -104,6 +110,7 @@ def workshop_from(r: Any) -> Workshop:
     return Workshop(
         r.workshop_id, r.site, r.room, r.title, r.themes.split("|"), r.level, dt(r.starts_at), dt(r.ends_at),
         r.capacity, series_id=r.series_id, status=r.status, queue_counter=r.queue_counter,
+        escrow_seats=r.escrow_seats or 0,
     )
 
 

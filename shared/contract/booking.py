@@ -1,6 +1,6 @@
 """Booking events: workshops, bookable resources and seats (subjects ``tl.<origin>.booking.*``)."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -148,6 +148,7 @@ class BookingConfirmed(Event):
     ends_at: UtcDatetime
     citizen: CitizenRef
     booked_by_staff: str | None = None
+    escrow: bool = False  # confirmed by the hub within a quota the owning site granted
 
 
 class BookingWaitlisted(Event):
@@ -204,10 +205,31 @@ class BookingCommandRejected(Rejection):
 
 class RequestPending(Event):
     """The request was made here for something another node owns (a site's workshop): it is passed
-    on and decided when the owner sees it; the owner's answer carries the same ``request_id``."""
+    on, with the request itself, and decided when the owner sees it; the owner's answer carries the
+    same ``request_id``. ``owner_site`` is None when the hub cannot tell (a booking id it never saw):
+    the site that knows it answers."""
 
     TYPE = "booking.request_pending"
     request_id: str
     request_type: str
     owner_site: str | None = None
     detail: str
+    request: dict[str, Any] | None = None
+
+
+class EscrowGrantRequested(Request):
+    """Staff at a site set seats aside for the hub to confirm online bookings while the site is offline."""
+
+    TYPE = "booking.escrow_grant_requested"
+    workshop_id: Identifier
+    seats: int = Field(ge=1, le=500)
+
+
+class EscrowGranted(Event):
+    TYPE = "booking.escrow_granted"
+    request_id: str
+    workshop_id: str
+    site: str
+    seats: int  # granted in all so far for this workshop
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime

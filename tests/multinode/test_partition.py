@@ -160,3 +160,44 @@ async def test_site_links_over_tls_with_a_local_ca(tmp_path: Path) -> None:
         await send(n.sites["trebes"], workshop("w-tls", "trebes", capacity=5))
         await eventually(lambda: events(n.hub, net.NETWORK_STREAM, "booking.workshop_scheduled"),
                          lambda e: len(e) == 1, 30, "an event over the TLS link")
+
+
+async def test_escrow_quota_lets_the_hub_confirm_within_it_only(tmp_path: Path) -> None:
+    async with network(tmp_path, sites=("trebes",)) as n:
+        hub, trebes = n.hub, n.sites["trebes"]
+        await send(trebes, workshop("w-esc", "trebes", capacity=3))
+        await send(trebes, bk.EscrowGrantRequested(workshop_id="w-esc", seats=2))
+        await eventually(lambda: events(hub, net.NETWORK_STREAM, "booking.escrow_granted"), lambda e: len(e) == 1)
+
+        n.proxies["trebes"].cut()
+        for i in range(3):
+            await send(hub, bk.BookingRequested(request_id=f"web{i}", workshop_id="w-esc", citizen=citizen(100 + i)))
+        await send(trebes, att.WalkInRequested(request_id="walk1", workshop_id="w-esc", citizen=citizen(1)))
+        await send(trebes, att.WalkInRequested(request_id="walk2", workshop_id="w-esc", citizen=citizen(2)))
+        at_hub = await eventually(
+            lambda: events(hub, "TL_HUB", "booking.confirmed", "booking.request_pending"), lambda e: len(e) == 3
+        )
+        assert [(e["type"], e["request_id"]) for e in at_hub] == [
+            ("booking.confirmed", "web0"), ("booking.confirmed", "web1"), ("booking.request_pending", "web2"),
+        ]
+        assert all(e["escrow"] for e in at_hub if e["type"] == "booking.confirmed")
+        at_site = await eventually(
+            lambda: events(trebes, "TL_TREBES", "attendance.checked_in", "attendance.command_rejected"),
+            lambda e: len(e) == 2,
+        )
+        assert [(e["request_id"], e["type"]) for e in at_site] == [
+            ("walk1", "attendance.checked_in"), ("walk2", "attendance.command_rejected"),  # escrowed seats held
+        ]
+
+        n.proxies["trebes"].restore()
+        decided = await eventually(lambda: events(hub, net.NETWORK_STREAM, "booking.waitlisted"),
+                                   lambda e: any(x["request_id"] == "web2" for x in e), 60, "web2 decided at trebes")
+        assert decided[0]["origin"] == "trebes"
+        assert trebes.running[0].engine is not None
+        async with trebes.running[0].engine.connect() as conn:
+            from sqlalchemy import text
+
+            seated = (await conn.execute(text(
+                "select count(*) from booking_bookings where workshop_id='w-esc' and status in ('confirmed','attended')"
+            ))).scalar()
+        assert seated == 3, "two escrow seats filled by the hub's bookings + one walk-in; never more than capacity"
