@@ -1,10 +1,19 @@
 """Database engines: SQLite at sites (WAL, synchronous=FULL), PostgreSQL at the hub, same code."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads only: on SQLite it takes no write lock (WAL readers never wait)."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(read_only=True)
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -35,6 +44,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (the outbox relay, gauges) must not queue for the write lock: SQLite's busy handler
+        # sleeps up to 100 ms at a time, which was the whole of the request→outcome latency.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
     return engine

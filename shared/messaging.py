@@ -4,6 +4,7 @@ One transaction holds the state change, the inbox rows ``(consumer, event_id)`` 
 processed (primary key: a redelivery is a no-op) and the outbox rows of the events it emits.
 """
 
+import time
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Self
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Text,
     insert,
     select,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -75,6 +77,8 @@ class UnitOfWork:
         self._pending: list[dict[str, Any]] = []
         self._processed: list[dict[str, Any]] = []
         self.cause: Event | None = None
+        # The outbox relay's acknowledged rows, marked sent in this transaction (see shared/relay.py).
+        self.relay: Any = None
         self.conn: AsyncConnection
         self.committed = False
 
@@ -161,5 +165,17 @@ class UnitOfWork:
             await self.conn.execute(insert(self._tables.inbox), self._processed)
         if self._pending:
             await self.conn.execute(insert(self._tables.outbox), self._pending)
-        await self.conn.commit()
+        sent = self.relay.take_acked() if self.relay is not None else []
+        try:
+            outbox = self._tables.outbox
+            for start in range(0, len(sent), 500):
+                chunk = sent[start:start + 500]
+                await self.conn.execute(update(outbox).where(outbox.c.id.in_(chunk)).values(sent_at=time.time()))
+            await self.conn.commit()
+        except BaseException:
+            if self.relay is not None:
+                self.relay.settled(sent, committed=False)
+            raise
+        if self.relay is not None:
+            self.relay.settled(sent, committed=True)
         self.committed = True

@@ -1,8 +1,10 @@
 """The outbox relay: publishes committed events to JetStream, marks them sent only after the ack.
 
 Rows are published in id order with ``Nats-Msg-Id = event_id``. Acknowledged rows are marked sent
-in the database in groups (at most every ``MARK_EVERY`` seconds): on SQLite every mark is a write
-that queues behind the consumer's transactions, so one mark per published batch halved throughput.
+in groups, preferably inside the service's next transaction (``take_acked``/``settled``): on SQLite a
+separate mark is a write that queues behind the consumer's transactions (SQLite's busy handler
+sleeps up to 100 ms a try), which stalled publishing and made p99 latency seconds long. The relay
+marks by itself only when no transaction did it for ``MARK_EVERY`` seconds (a quiet service).
 A crash between the ack and the mark only re-publishes rows that JetStream then drops as
 duplicates (its window is 120 s, far above the mark interval). Rows without an ack stay pending
 and are retried with back-off; nothing is ever given up on.
@@ -16,7 +18,8 @@ from nats.js import JetStreamContext
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import metrics
+from shared import faults, metrics
+from shared.db import reading
 from shared.messaging import MessagingTables
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class OutboxRelay:
         # can commit out of order (id 11 visible before id 10), so every mark rescans from 0.
         self._cursor = 0
         self._acked: list[int] = []  # acknowledged, not yet marked in the database
+        self._marking: set[int] = set()  # handed to a transaction that has not committed yet
         self._retry: dict[int, Row] = {}
         self._errors: dict[int, str] = {}
         self._backoff = 0.0
@@ -95,7 +99,7 @@ class OutboxRelay:
             if not rows:
                 return
             self._cursor = rows[-1][0]
-            await self._publish([row for row in rows if row[0] not in self._retry])
+            await self._publish([row for row in rows if row[0] not in self._retry and row[0] not in self._marking])
             if len(self._acked) >= BATCH:
                 await self._mark()
 
@@ -105,7 +109,7 @@ class OutboxRelay:
 
     async def _pending_rows(self) -> list[Row]:
         o = self._outbox
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             result = await conn.execute(
                 select(o.c.id, o.c.event_id, o.c.subject, o.c.body)
                 .where(o.c.sent_at.is_(None), o.c.id > self._cursor)
@@ -115,6 +119,7 @@ class OutboxRelay:
             return [(r[0], r[1], r[2], r[3]) for r in result]
 
     async def _publish(self, rows: list[Row]) -> None:
+        faults.point("relay.before_publish")
         futures: list[tuple[Row, asyncio.Future]] = []
         for row in rows:
             row_id, event_id, subject, body = row
@@ -140,6 +145,7 @@ class OutboxRelay:
                 self._acked.append(row[0])
                 ok += 1
         self._published.inc(ok)
+        faults.point("relay.after_ack")
         if not self._retry:
             self._backoff = 0.0
 
@@ -150,6 +156,19 @@ class OutboxRelay:
         if len(self._retry) == 1 or self._backoff == 0.0:
             log.warning("outbox: event %s not acknowledged by JetStream (%s), will retry", row[1], error)
         self._grow_backoff()
+
+    def take_acked(self) -> list[int]:
+        """Rows for the caller's transaction to mark sent; it must call ``settled`` afterwards."""
+        acked, self._acked = self._acked, []
+        self._marking.update(acked)
+        return acked
+
+    def settled(self, ids: list[int], committed: bool) -> None:
+        self._marking.difference_update(ids)
+        if committed:
+            self._marked_at = time.monotonic()
+        else:
+            self._acked = ids + self._acked
 
     async def _mark(self) -> None:
         o = self._outbox

@@ -119,6 +119,7 @@ class RunningService:
             self.engine, self.definition.tables, self.settings.site, self.clock, self.now
         )
         self.definition.configure_uow(uow)
+        uow.relay = self.relay
         return uow
 
     async def create_schema(self) -> None:

@@ -17,6 +17,7 @@ from shared import metrics
 from shared.contract import attendance as att
 from shared.contract.codec import InvalidEvent, validate_request
 from shared.contract.envelope import Request
+from shared.db import reading
 from shared.requests import OutcomeWaiter, publish_request
 from shared.service import RunningService, ServiceDefinition
 from shared.settings import BookingSettings
@@ -66,7 +67,7 @@ async def request_close_of_ended_sessions(service: RunningService, grace: timede
     The sweep asks like staff would (through the outbox and the bus), never by side effect."""
     cutoff = (service.now() - grace).timestamp()
     w = workshops
-    async with service.engine.connect() as conn:
+    async with reading(service.engine) as conn:
         ended = (await conn.execute(
             select(w.c.workshop_id).where(w.c.status == "scheduled", w.c.ends_at < cutoff).limit(500)
         )).scalars().all()
@@ -79,7 +80,7 @@ async def request_close_of_ended_sessions(service: RunningService, grace: timede
 
 
 async def refresh_gauges(service: RunningService) -> None:
-    async with service.engine.connect() as conn:
+    async with reading(service.engine) as conn:
         figures = await store.business_figures(conn, service.now())
     site = service.settings.site
     for status in ("confirmed", "waitlisted", "attended"):
