@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nats
 
-from benchmarks import booking, raw_nats
+from benchmarks import booking, convergence, raw_nats
 from shared.natsserver import EmbeddedNatsServer, NatsServerConfig
 
 COUNT = int(os.environ.get("MAILLAGE_BENCH_COUNT", "20000"))
@@ -66,6 +66,7 @@ async def main() -> dict[str, object]:
         url = await pg_url()
         if url:
             results["postgresql"] = await booking_figures(root, "postgresql", url)
+    results["convergence"] = await convergence.main(COUNT)
     return results
 
 
@@ -86,6 +87,14 @@ def table(results: dict[str, object]) -> str:
             f"{figures['decisions_per_s'] / raw_pull:>12.2f}",
             f"{'request→outcome p50 at 200 req/s, ' + db + ' (ms)':58} {figures['latency_p50_ms']:>10.1f}",
             f"{'request→outcome p99 at 200 req/s, ' + db + ' (ms)':58} {figures['latency_p99_ms']:>10.1f}",
+        ]
+    conv = results.get("convergence")
+    if isinstance(conv, dict):
+        lines += [
+            f"{'site backlog of ' + str(conv['backlog_events']) + ' events → hub, raw durable sourcing (s)':58} "
+            f"{conv['raw_sourcing_s']:>10.1f}",
+            f"{'same through Maillage site + hub nodes (s)':58} {conv['maillage_converged_s']:>10.1f} "
+            f"{conv['maillage_converged_s'] / conv['raw_sourcing_s']:>11.2f}x",
         ]
     return "\n".join(lines)
 

@@ -17,7 +17,7 @@ SITES = [
     ("conques", "Tiers-lieu de Conques-sur-Orbiel (exemple)", "11099"),
     ("saissac", "Tiers-lieu de Saissac (exemple)", "11367"),
     ("capendu", "Tiers-lieu de Capendu (exemple)", "11068"),
-    ("montolieu", "Tiers-lieu de Montolieu (exemple)", "11245"),
+    ("montolieu", "Tiers-lieu de Montolieu (exemple)", "11253"),
 ]
 
 # (title, themes, level, weekday, hour, capacity)
