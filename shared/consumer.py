@@ -20,7 +20,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from shared import metrics
+from shared import faults, metrics
 from shared.contract.codec import InvalidEvent, decode
 from shared.contract.envelope import Event
 from shared.puller import Puller
@@ -124,6 +124,7 @@ class BatchConsumer:
             except Exception as exc:
                 await self._recover(decoded, exc)
             else:
+                faults.point("consumer.before_ack")
                 await self._ack_all(decoded, applied)
                 self._infra_backoff = 0.0
         self._batch_seconds.observe(time.perf_counter() - started)

@@ -29,6 +29,8 @@ from sqlalchemy import Connection, MetaData, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
+# Every service start checks its version: Alembic's INFO lines would say so twice per service.
+logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
 
@@ -243,11 +245,14 @@ def write_revision(service: str, metadata: MetaData, message: str, directory: Pa
         return None
     number = len(list(existing.walk_revisions())) + 1
     revision = f"{service}_{number:04d}"
-    opts = {"render_as_batch": True, "alembic_module_prefix": "op.", "sqlalchemy_module_prefix": "sa."}
+
+    def render(ops: Any) -> str:
+        return _code(render_python_code(ops, render_as_batch=True, alembic_module_prefix="op.",
+                                        sqlalchemy_module_prefix="sa."))
+
     body = _TEMPLATE.format(
         message=message, revision=revision, down=down or "<base>", down_repr=repr(down),
-        upgrade=_code(render_python_code(script.upgrade_ops, **opts)),
-        downgrade=_code(render_python_code(script.downgrade_ops, **opts)),  # type: ignore[arg-type]
+        upgrade=render(script.upgrade_ops), downgrade=render(script.downgrade_ops),
     )
     out = path / "versions" / f"{revision}.py"
     out.write_text(body)
