@@ -27,6 +27,7 @@ typecheck: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-browser.sh
+	bash scripts/ensure-prometheus.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from maillage import demo, registry
+from maillage import demo, ops, registry
 from maillage.node import Node, connect, embedded_config, ensure_topology, node_streams, run_until_stopped
 from maillage.status import hub_status, site_status
 from services.inventory import cli as inventory_cli
@@ -22,12 +22,13 @@ from services.reporting import cli as reporting_cli
 from shared import topology
 from shared.contract.codec import InvalidEvent, validate_request
 from shared.contract.envelope import Request
+from shared.logs import configure_logging
 from shared.requests import OutcomeWaiter, is_request_type, publish_request
 from shared.service import service_inputs
 from shared.settings import NodeSettings
 
 # Services bring their own sub-commands: each module has register(subparsers) and run(args).
-SERVICE_CLIS = (reporting_cli, notifications_cli, inventory_cli)
+SERVICE_CLIS = (reporting_cli, notifications_cli, inventory_cli, ops)
 SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {}
 
 
@@ -95,10 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["MAILLAGE_SITE"] = args.site
     if getattr(args, "hub", None):
         os.environ["MAILLAGE_HUB_URL"] = args.hub
-    logging.basicConfig(
-        level=os.environ.get("MAILLAGE_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(os.environ.get("MAILLAGE_LOG_LEVEL", "INFO"), os.environ.get("MAILLAGE_LOG_FORMAT", "text"))
     commands: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
         "up": cmd_up, "service": cmd_service, "status": cmd_status, "streams": cmd_streams,
         "publish": cmd_publish, "demo": cmd_demo, "nats-config": cmd_nats_config,

@@ -7,6 +7,7 @@ alone (containers). Both go through ``Node``, so shutdown and drain behave the s
 import asyncio
 import logging
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from maillage.status import LinkStatus, hub_status, publish_metrics, site_status
 from services.booking import app as booking_app
 from services.reporting import app as reporting_app
 from services.reporting.dashboard import DashboardServer
-from shared import network, topology
+from shared import metrics, network, topology
 from shared.httpserver import OpsServer
 from shared.natsserver import EmbeddedNatsServer, LeafRemote, NatsServerConfig
 from shared.requests import OutcomeWaiter
@@ -111,8 +112,7 @@ class Node:
             await self.dashboard.start()
         self.ops = OpsServer(self.settings.metrics_host, self.settings.metrics_port, readiness=self._readiness)
         await self.ops.start()
-        if self.settings.role == "site" or self.settings.sites:
-            self._watch = asyncio.create_task(self._watch_links())
+        self._watch = asyncio.create_task(self._watch_node())
 
     async def links(self) -> list[LinkStatus]:
         assert self.nc is not None and self.js is not None
@@ -120,12 +120,22 @@ class Node:
             return [await site_status(self.nc, self.js, self.settings)]
         return await hub_status(self.nc, self.js, self.settings)
 
-    async def _watch_links(self) -> None:
+    async def _watch_node(self) -> None:
+        """Link and store figures for Prometheus, every 5 s."""
+        assert self.js is not None
+        linked = self.settings.role == "site" or bool(self.settings.sites)
         while True:
             try:
-                publish_metrics(await self.links())
+                if linked:
+                    publish_metrics(await self.links())
+                info = await self.js.account_info()
+                metrics.JETSTREAM_STORE_BYTES.labels(site=self.settings.site).set(info.storage)
+                limit = info.limits.max_storage if info.limits and info.limits.max_storage > 0 else 0
+                metrics.JETSTREAM_STORE_LIMIT_BYTES.labels(site=self.settings.site).set(
+                    limit or shutil.disk_usage(self.settings.data_dir).total
+                )
             except Exception:
-                log.debug("link status failed", exc_info=True)
+                log.debug("node figures failed", exc_info=True)
             await asyncio.sleep(5.0)
 
     async def _start_gateway(self) -> None:
@@ -191,6 +201,7 @@ def embedded_config(settings: NodeSettings) -> NatsServerConfig:
         server_name=f"maillage-{settings.site}",
         host=settings.nats_listen_host,
         port=settings.nats_port,
+        http_monitor_port=settings.nats_monitor_port,
         prefer_default=settings.nats_port == 0,
         jetstream_domain=settings.site,
         # A site box is a single server on a small PC: fsync every write or a power cut can lose

@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from shared.contract.envelope import Event
+from shared.logs import bind_event
 from shared.messaging import UnitOfWork
 
 Handler = Callable[[Any, Any], Awaitable[None]]
@@ -33,7 +34,8 @@ class MessageBus:
             await uow.preload(fresh)
             for event in fresh:
                 uow.cause = event
-                await self._handlers[type(event)](event, uow)
+                with bind_event(event):
+                    await self._handlers[type(event)](event, uow)
             await uow.commit()
         if uow.emitted:
             self._on_commit()

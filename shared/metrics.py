@@ -62,3 +62,13 @@ WORKSHOPS_UPCOMING = Gauge(
 WAITLIST = Gauge(
     "maillage_waitlist_length", "People on the waitlists of upcoming sessions", ["service", "site"]
 )
+
+# JetStream store of this node, fed from the account info (alert before discard-new refuses events).
+JETSTREAM_STORE_BYTES = Gauge(
+    "maillage_jetstream_store_bytes", "Bytes the node's JetStream account stores on disk", ["site"]
+)
+JETSTREAM_STORE_LIMIT_BYTES = Gauge(
+    "maillage_jetstream_store_limit_bytes",
+    "Disk the node's JetStream account may use (account limit, else the server's max_file_store)",
+    ["site"],
+)

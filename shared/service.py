@@ -23,6 +23,7 @@ from shared.consumer import BatchConsumer
 from shared.contract.envelope import Event, Request
 from shared.db import make_engine
 from shared.hlc import HybridClock
+from shared.logs import bind
 from shared.messaging import MessagingTables, UnitOfWork
 from shared.relay import OutboxRelay
 from shared.settings import NodeSettings
@@ -134,11 +135,12 @@ class RunningService:
 
     async def start(self) -> None:
         await self.create_schema()
-        self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.definition.name}-relay")
-        self._consumer_tasks = [
-            asyncio.create_task(c.run(), name=f"{self.definition.name}-consumer") for c in self.consumers
-        ]
-        self._job_tasks = [asyncio.create_task(self._every(period, job)) for period, job in self.definition.jobs]
+        name = self.definition.name
+        # Tasks copy the logging context: every line they log names its service and site.
+        with bind(service=name, site=self.settings.site):
+            self._relay_task = asyncio.create_task(self.relay.run(), name=f"{name}-relay")
+            self._consumer_tasks = [asyncio.create_task(c.run(), name=f"{name}-consumer") for c in self.consumers]
+            self._job_tasks = [asyncio.create_task(self._every(period, job)) for period, job in self.definition.jobs]
         for consumer in self.consumers:
             await consumer.ready.wait()
         log.info("%s: started", self.definition.name)

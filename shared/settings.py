@@ -21,6 +21,7 @@ class NodeSettings(BaseSettings):
     data_dir: Path = Path("var")
     nats_url: str | None = Field(default=None, description="unset: start the embedded nats-server")
     nats_port: int = Field(default=0, ge=0, le=65535, description="embedded server port; 0 = 4222 if free")
+    nats_monitor_port: int | None = Field(default=None, ge=0, le=65535, description="embedded server's HTTP monitor")
     nats_listen_host: str = Field(default="127.0.0.1", description="embedded server address (0.0.0.0 in containers)")
     database_url: str | None = Field(default=None, description="unset: one SQLite file per service")
     metrics_host: str = "127.0.0.1"

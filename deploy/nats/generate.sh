@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 MAILLAGE=${MAILLAGE:-../../.venv/bin/maillage}
-common=(MAILLAGE_NATS_LISTEN_HOST=0.0.0.0 MAILLAGE_NATS_PORT=4222 MAILLAGE_DATA_DIR=/data)
+common=(MAILLAGE_NATS_LISTEN_HOST=0.0.0.0 MAILLAGE_NATS_PORT=4222 MAILLAGE_NATS_MONITOR_PORT=8222 MAILLAGE_DATA_DIR=/data)
 env "${common[@]}" MAILLAGE_SITE=hub MAILLAGE_SERVICES_PASSWORD=CHANGE-ME-services \
   MAILLAGE_SITES='{"trebes": "CHANGE-ME-trebes", "conques": "CHANGE-ME-conques"}' \
   "$MAILLAGE" nats-config --out hub.conf

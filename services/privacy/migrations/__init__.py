@@ -1,0 +1,1 @@
+"""privacy's schema revisions (Alembic; applied by shared.migrations, one version table per service)."""
