@@ -18,6 +18,7 @@ from maillage.node import Node, connect, embedded_config, ensure_topology, node_
 from maillage.status import hub_status, site_status
 from services.inventory import cli as inventory_cli
 from services.notifications import cli as notifications_cli
+from services.privacy import cli as privacy_cli
 from services.reporting import cli as reporting_cli
 from shared import topology
 from shared.contract.codec import InvalidEvent, validate_request
@@ -28,7 +29,7 @@ from shared.service import service_inputs
 from shared.settings import NodeSettings
 
 # Services bring their own sub-commands: each module has register(subparsers) and run(args).
-SERVICE_CLIS = (reporting_cli, notifications_cli, inventory_cli, ops)
+SERVICE_CLIS = (reporting_cli, notifications_cli, inventory_cli, privacy_cli, ops)
 SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {}
 
 

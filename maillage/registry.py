@@ -8,6 +8,8 @@ from services.inventory import app as inventory_app
 from services.inventory.settings import InventorySettings
 from services.notifications import app as notifications_app
 from services.notifications.settings import NotificationSettings
+from services.privacy import app as privacy_app
+from services.privacy.settings import PrivacySettings
 from services.reporting import app as reporting_app
 from services.reporting.settings import ReportingSettings
 from shared.service import ServiceDefinition
@@ -19,10 +21,11 @@ SERVICES: dict[str, tuple[type[NodeSettings], Callable[[Any], ServiceDefinition]
     "inventory": (InventorySettings, inventory_app.definition),
     "notifications": (NotificationSettings, notifications_app.definition),
     "reporting": (ReportingSettings, reporting_app.definition),
+    "privacy": (PrivacySettings, privacy_app.definition),
 }
 
-HUB_SERVICES = ("booking", "inventory", "notifications", "reporting")
-SITE_SERVICES = ("booking", "inventory")
+HUB_SERVICES = ("booking", "inventory", "notifications", "reporting", "privacy")
+SITE_SERVICES = ("booking", "inventory", "privacy")
 
 
 def for_role(role: str) -> tuple[str, ...]:

@@ -31,8 +31,9 @@ from shared.topology import DAY, origin_stream_name
 HUB = "hub"
 NETWORK_STREAM = "TL_NETWORK"
 TO_HUB = "to-hub"
-# What travels hub → site: never directory events (contact details stay on the node that needs them).
-HUB_TO_SITE_SUBJECTS = ["tl.hub.booking.>", "tl.hub.attendance.>", "tl.hub.inventory.>"]
+# What travels hub → site: never directory events (contact details stay on the node that needs them);
+# erasures decided at the hub do (services/privacy), so an offline site applies them when it reconnects.
+HUB_TO_SITE_SUBJECTS = ["tl.hub.booking.>", "tl.hub.attendance.>", "tl.hub.inventory.>", "tl.hub.privacy.>"]
 
 
 def hub_copy_stream_name(site: str) -> str:

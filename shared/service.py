@@ -100,6 +100,8 @@ class RunningService:
         self.definition = definition
         self.settings = settings
         self.now = now
+        self.nc = nc
+        self.js = js
         self.engine = engine or make_engine(settings.database_url_for(definition.name))
         self.clock = HybridClock()
         self.relay = OutboxRelay(self.engine, definition.tables, js, definition.name, settings.site)

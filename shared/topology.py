@@ -165,11 +165,14 @@ async def ensure_sync_consumer(js: JetStreamContext, stream: str, config: Consum
     assert config.durable_name
     label = f"consommateur {stream}/{config.durable_name} (synchronisation)"
     try:
-        await js.consumer_info(stream, config.durable_name)
+        info = await js.consumer_info(stream, config.durable_name)
     except NotFoundError:
         await js.add_consumer(stream, config)
         return f"{label}: créé"
-    return f"{label}: conforme"
+    if sorted(info.config.filter_subjects or []) == sorted(config.filter_subjects or []):
+        return f"{label}: conforme"
+    await js.add_consumer(stream, config)  # e.g. a subject added to what the hub sends its sites
+    return f"{label}: mis à jour (sujets)"
 
 
 async def verify(js: JetStreamContext, streams: list[StreamConfig], consumers: list[ConsumerSpec]) -> list[str]:

@@ -11,6 +11,7 @@ from services.notifications import metrics, tables
 from services.notifications.channels import ProviderChannel
 from services.notifications.channels.email import SmtpChannel
 from services.notifications.channels.sms import HttpSmsGateway
+from services.notifications.erasure import compact_after_erasure
 from services.notifications.handlers import HANDLERS
 from services.notifications.model import Channel, Policy, QuietHours, RetryPolicy
 from services.notifications.render import Renderer
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 NAME = "notifications"
 GAUGE_PERIOD = 15.0
 PURGE_PERIOD = 6 * 3600.0
+COMPACT_PERIOD = 1.0  # an erasure's old pages leave the WAL within a second or so
 
 
 def policy_of(settings: NotificationSettings) -> Policy:
@@ -77,13 +79,17 @@ def definition(settings: NotificationSettings) -> ServiceDefinition:
     async def purge(service: RunningService) -> None:
         await purge_old(service, timedelta(days=settings.retention_days))
 
-    jobs: list[tuple[float, Job]] = [(GAUGE_PERIOD, refresh_gauges)]
+    jobs: list[tuple[float, Job]] = [(GAUGE_PERIOD, refresh_gauges), (COMPACT_PERIOD, compact)]
     if settings.notifications_jobs:
         jobs += [(settings.send_period_seconds, deliver), (PURGE_PERIOD, purge)]
     return ServiceDefinition(
         name=NAME, metadata=tables.metadata, tables=tables.messaging, uow_class=NotificationsUnitOfWork,
         handlers=HANDLERS, configure_uow=configure, jobs=jobs,
     )
+
+
+async def compact(service: RunningService) -> None:
+    await compact_after_erasure(service)
 
 
 async def deliver_due(service: RunningService, sender: Sender) -> int:

@@ -5,23 +5,30 @@ delivers them later. So a redelivered event is a no-op and a slow provider never
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
+from services.notifications import erasure
 from services.notifications import model as m
 from services.notifications.inventory_events import INVENTORY_HANDLERS
+from services.notifications.purposes import ALL_CHANNELS
 from services.notifications.store import NotificationsUnitOfWork
 from services.notifications.tables import ts
 from shared.bus import Handler
 from shared.contract import attendance as att
 from shared.contract import booking as bk
 from shared.contract import directory as dr
+from shared.contract import privacy as pv
 from shared.contract.envelope import Event
+from shared.network import HUB
 
 Uow = NotificationsUnitOfWork
 
 # --- directory ----------------------------------------------------------------------------------
 
 async def register_contact(e: dr.ContactRegistered, uow: Uow) -> None:
+    if await _stale(e.citizen_id, e.occurred_at, uow):
+        return  # registered before an erasure, seen only now: the profile is never recreated
     await uow.repo.save_contact(e.citizen_id, {
         "site": e.site, "display_name": e.display_name, "email": e.email, "phone": e.phone,
         "preferred_channel": e.preferred_channel, "language": e.language,
@@ -35,6 +42,8 @@ async def register_contact(e: dr.ContactRegistered, uow: Uow) -> None:
 
 
 async def change_consent(e: dr.ConsentChanged, uow: Uow) -> None:
+    if await _stale(e.citizen_id, e.changed_at, uow):
+        return
     await uow.repo.set_consent(e.citizen_id, e.channel, e.granted, e.changed_at, e.staff_id)
     if not e.granted:
         await uow.repo.reroute_channel(e.citizen_id, m.Channel(e.channel))
@@ -43,6 +52,29 @@ async def change_consent(e: dr.ConsentChanged, uow: Uow) -> None:
 async def erase_contact(e: dr.ContactErased, uow: Uow) -> None:
     await uow.repo.cancel_open("contact_erased", recipient=e.citizen_id)
     await uow.repo.erase_contact(e.citizen_id)
+
+
+async def erase_citizen(e: pv.CitizenErased, uow: Uow) -> None:
+    """The right to erasure, decided at the hub: nothing more is sent, even what was scheduled."""
+    if e.origin != HUB:
+        return  # only the hub decides an erasure (DESIGN §4)
+    await uow.repo.cancel_open("citizen_erased", recipient=e.citizen_id)
+    await erasure.forget(uow.conn, e.citizen_id)
+    await erasure.log_erasure(uow.conn, e.citizen_id, e.occurred_at)
+
+
+async def change_purpose_consent(e: pv.PurposeConsentChanged, uow: Uow) -> None:
+    if await _stale(e.citizen_id, e.changed_at, uow):
+        return
+    channel = e.channel or ALL_CHANNELS
+    await uow.repo.set_purpose_consent(e.citizen_id, e.purpose, channel, e.granted, e.changed_at, e.staff_id)
+    if not e.granted:  # effective at once: what waits for that purpose is re-routed or cancelled
+        await uow.repo.withdraw_purpose(e.citizen_id, e.purpose, e.channel)
+
+
+async def _stale(citizen_id: str, at: datetime, uow: Uow) -> bool:
+    erased_at = await erasure.erased_at(uow.conn, citizen_id)
+    return erased_at is not None and at.timestamp() <= erased_at
 
 
 # --- workshops and resources --------------------------------------------------------------------
@@ -149,6 +181,8 @@ HANDLERS: Mapping[type[Event], Handler] = {
     dr.ContactRegistered: register_contact,
     dr.ConsentChanged: change_consent,
     dr.ContactErased: erase_contact,
+    pv.CitizenErased: erase_citizen,
+    pv.PurposeConsentChanged: change_purpose_consent,
     bk.WorkshopScheduled: workshop_scheduled,
     bk.ResourceAdded: resource_added,
     bk.WorkshopRescheduled: workshop_rescheduled,

@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.notifications.purposes import ALL_CHANNELS, DEFAULT_PURPOSES, PURPOSE_OF_KIND
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -38,6 +40,7 @@ class Kind(StrEnum):
 
 
 STAFF_KINDS = frozenset({Kind.transfer_not_received, Kind.conflict_detected})
+
 # Channels whose "send" is a write in our own transaction (an outbox event, a call-list row):
 # exactly once by construction. The others talk to a provider and need the idempotency key.
 TRANSACTIONAL = frozenset({Channel.bot, Channel.phone_call})
@@ -61,6 +64,19 @@ class Contact:
     call_if_unreachable: bool = False
     display_name: str | None = None
     consents: dict[Channel, bool] = field(default_factory=dict)
+    # (purpose, channel or "*") → granted; what is not there follows DEFAULT_PURPOSES
+    purposes: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+    def allows(self, kind: str | None, channel: Channel) -> bool:
+        """The person's consent for the purpose of ``kind`` on ``channel`` (a channel-specific
+        choice wins over one for every channel)."""
+        purpose = PURPOSE_OF_KIND.get(kind) if kind else None
+        if purpose is None:
+            return True
+        for key in ((purpose, str(channel)), (purpose, ALL_CHANNELS)):
+            if key in self.purposes:
+                return self.purposes[key]
+        return DEFAULT_PURPOSES.get(purpose, False)
 
     def reachable_on(self, channel: Channel) -> bool:
         """Consent given and something to reach the person with."""
@@ -72,22 +88,26 @@ class Contact:
             return bool(self.phone)
         return True  # bot: the front-end knows the citizen id; phone_call: staff know how
 
-    def channel_order(self, default_order: list[Channel]) -> list[Channel]:
-        """Preferred first, then the node's order; only channels this node can use and the person accepts."""
+    def channel_order(self, default_order: list[Channel], kind: str | None = None) -> list[Channel]:
+        """Preferred first, then the node's order; only channels this node can use and the person
+        accepts — for the purpose of ``kind`` too, when given."""
         first = [self.preferred] if self.preferred in default_order else []
         order = first + [c for c in default_order if c != self.preferred]
-        return [c for c in order if self.reachable_on(c)]
+        return [c for c in order if self.reachable_on(c) and self.allows(kind, c)]
 
 
-def next_channel(contact: Contact | None, tried: set[Channel], default_order: list[Channel]) -> Channel | None:
+def next_channel(
+    contact: Contact | None, tried: set[Channel], default_order: list[Channel], kind: str | None = None
+) -> Channel | None:
     """The next channel to try, or None: nothing left. Staff may ask for the call list as a last
-    resort even for someone who consented to nothing (it is a task for staff, not a message sent)."""
+    resort even for someone who consented to nothing (it is a task for staff, not a message sent) —
+    but not for a purpose the person refused."""
     if contact is None:
         return None
-    for channel in contact.channel_order(default_order):
+    for channel in contact.channel_order(default_order, kind):
         if channel not in tried:
             return channel
-    if contact.call_if_unreachable and Channel.phone_call not in tried:
+    if contact.call_if_unreachable and Channel.phone_call not in tried and contact.allows(kind, Channel.phone_call):
         return Channel.phone_call
     return None
 

@@ -87,7 +87,7 @@ def _choose(
 ) -> tuple[Channel | None, datetime | None, set[Channel]]:
     skipped: set[Channel] = set()
     not_after = dt(row.not_after) if row.not_after is not None else None
-    while (channel := next_channel(contact, tried | skipped, policy.order)) is not None:
+    while (channel := next_channel(contact, tried | skipped, policy.order, row.kind)) is not None:
         release = policy.quiet.release_at(channel, now)
         if release is None or not_after is None or release < not_after:
             return channel, release, skipped

@@ -102,9 +102,10 @@ class Sender:
         return Result("sent", "sent", "sent", None, reference=reference, metric="sent"), None
 
     def _allowed(self, d: Delivery) -> bool:
-        """Consent is checked again at the last moment: a withdrawal wins over a pending send."""
+        """Consent is checked again at the last moment: a withdrawal (of a channel or of the message's
+        purpose) wins over a pending send; an erased person has no card any more."""
         c = d.contact
-        if c is None:
+        if c is None or not c.allows(d.kind, d.channel):
             return False
         return c.reachable_on(d.channel) or (d.channel == Channel.phone_call and c.call_if_unreachable)
 

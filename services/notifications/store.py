@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifications.model import BookingView, Channel, Contact, Plan, is_staff, staff_contact
+from services.notifications.purposes import PURPOSE_OF_KIND
 from services.notifications.tables import (
     activities,
     bookings,
@@ -21,7 +22,9 @@ from services.notifications.tables import (
     contacts,
     deliveries,
     dt,
+    erased,
     messages,
+    purpose_consents,
     ts,
 )
 from shared.messaging import UnitOfWork
@@ -48,7 +51,23 @@ class NotificationsRepository:
         values = {"granted": granted, "changed_at": ts(at), "staff_id": staff}
         await self._upsert(consents, {"citizen_id": citizen_id, "channel": channel}, values)
 
+    async def set_purpose_consent(
+        self, citizen_id: str, purpose: str, channel: str, granted: bool, at: datetime, staff: str | None
+    ) -> None:
+        values = {"granted": granted, "changed_at": ts(at), "staff_id": staff}
+        keys = {"citizen_id": citizen_id, "purpose": purpose, "channel": channel}
+        await self._upsert(purpose_consents, keys, values)
+
+    async def withdraw_purpose(self, citizen_id: str, purpose: str, channel: str | None) -> None:
+        """Every channel: what waits for that purpose is cancelled; one channel: re-routed."""
+        kinds = tuple(k for k, p in PURPOSE_OF_KIND.items() if p == purpose)
+        if channel is None:
+            await self.cancel_open("consent_withdrawn", recipient=citizen_id, kinds=kinds)
+        else:
+            await self.reroute_channel(citizen_id, Channel(channel), kinds)
+
     async def erase_contact(self, citizen_id: str) -> None:
+        await self._conn.execute(delete(purpose_consents).where(purpose_consents.c.citizen_id == citizen_id))
         await self._conn.execute(delete(consents).where(consents.c.citizen_id == citizen_id))
         await self._conn.execute(delete(contacts).where(contacts.c.citizen_id == citizen_id))
         await self._conn.execute(delete(calls).where(calls.c.citizen_id == citizen_id))
@@ -78,6 +97,7 @@ class NotificationsRepository:
     async def schedule(self, *plans: Plan) -> None:
         """Insert the messages not decided yet: the key makes a second decision a no-op. A message
         cancelled before it went out (a workshop moved away and back) is decided again."""
+        plans = await self._not_erased(plans)
         if not plans:
             return
         known = dict((await self._conn.execute(
@@ -97,9 +117,23 @@ class NotificationsRepository:
             elif known[p.key] == "cancelled":
                 await self._conn.execute(update(messages).where(messages.c.message_key == p.key).values(**values))
 
-    async def cancel_open(self, reason: str, *, booking_id: str | None = None, recipient: str | None = None) -> int:
+    async def _not_erased(self, plans: tuple[Plan, ...]) -> tuple[Plan, ...]:
+        """An erased person without a new card gets nothing decided (a late booking event, a replay)."""
+        recipients = {p.recipient for p in plans}
+        gone = set((await self._conn.execute(select(erased.c.citizen_id).where(
+            erased.c.citizen_id.in_(recipients),
+            erased.c.citizen_id.not_in(select(contacts.c.citizen_id).where(contacts.c.citizen_id.in_(recipients))),
+        ))).scalars())
+        return tuple(p for p in plans if p.recipient not in gone)
+
+    async def cancel_open(
+        self, reason: str, *, booking_id: str | None = None, recipient: str | None = None,
+        kinds: tuple[str, ...] | None = None,
+    ) -> int:
         """Cancel what was not sent yet for a booking (or a recipient); a send already in flight ends."""
         where: list[ColumnElement[bool]] = [messages.c.state.in_(OPEN_MESSAGE)]
+        if kinds is not None:
+            where.append(messages.c.kind.in_(kinds))
         if booking_id is not None:
             where.append(messages.c.booking_id == booking_id)
         if recipient is not None:
@@ -120,13 +154,15 @@ class NotificationsRepository:
         )
         return result.rowcount
 
-    async def reroute_channel(self, citizen_id: str, channel: Channel) -> None:
+    async def reroute_channel(self, citizen_id: str, channel: Channel, kinds: tuple[str, ...] | None = None) -> None:
         """Consent withdrawn: what waits on that channel goes to the next one, at once."""
+        where = [
+            messages.c.recipient == citizen_id, deliveries.c.channel == str(channel), deliveries.c.state == "pending",
+        ]
+        if kinds is not None:
+            where.append(messages.c.kind.in_(kinds))
         ids = list((await self._conn.execute(
-            select(deliveries.c.message_id).join(messages, messages.c.id == deliveries.c.message_id).where(
-                messages.c.recipient == citizen_id, deliveries.c.channel == str(channel),
-                deliveries.c.state == "pending",
-            )
+            select(deliveries.c.message_id).join(messages, messages.c.id == deliveries.c.message_id).where(*where)
         )).scalars())
         if not ids:
             return
@@ -155,10 +191,12 @@ async def load_contact(conn: AsyncConnection, recipient: str) -> Contact | None:
     granted = await conn.execute(
         select(consents.c.channel, consents.c.granted).where(consents.c.citizen_id == recipient)
     )
+    p = purpose_consents.c
+    purposes = await conn.execute(select(p.purpose, p.channel, p.granted).where(p.citizen_id == recipient))
     return Contact(
         row.citizen_id, row.email, row.phone, Channel(row.preferred_channel) if row.preferred_channel else None,
         row.language, bool(row.call_if_unreachable), row.display_name,
-        {Channel(c): bool(g) for c, g in granted},
+        {Channel(c): bool(g) for c, g in granted}, {(pp, ch): bool(g) for pp, ch, g in purposes},
     )
 
 

@@ -1,6 +1,7 @@
 """Notifications' tables (SQLAlchemy Core). Times are UTC POSIX seconds, like booking's.
 
-- ``contacts``/``consents``: the per-node directory, fed only by ``directory.*`` events.
+- ``contacts``/``consents``/``purpose_consents``: the per-node directory, fed only by ``directory.*``
+  and ``privacy.purpose_consent_changed`` events; ``erased``: who was erased, when (services/privacy).
 - ``activities``/``bookings``: what templates and reminders need from booking events.
 - ``messages``: one thing to tell one recipient, unique per (kind, subject, recipient), written in
   the transaction that consumed the event that decided it (with the inbox row).
@@ -39,6 +40,24 @@ consents = Table(
     Column("granted", Boolean, nullable=False),
     Column("changed_at", Float, nullable=False),
     Column("staff_id", String(64)),
+)
+# Consent per purpose (booking_messages, reminders, newsletters) and channel ("*": every channel).
+purpose_consents = Table(
+    "notifications_purpose_consents", metadata,
+    Column("citizen_id", String(64), primary_key=True),
+    Column("purpose", String(20), primary_key=True),
+    Column("channel", String(12), primary_key=True),
+    Column("granted", Boolean, nullable=False),
+    Column("changed_at", Float, nullable=False),
+    Column("staff_id", String(64)),
+)
+# Erasure log (privacy.citizen_erased): id and date only. A card registered before that date never
+# makes a row again. ``compacted``: the WAL has been checkpointed since (no old page left in it).
+erased = Table(
+    "notifications_erased", metadata,
+    Column("citizen_id", String(64), primary_key=True),
+    Column("erased_at", Float, nullable=False),
+    Column("compacted", Boolean, nullable=False),
 )
 activities = Table(
     "notifications_activities", metadata,

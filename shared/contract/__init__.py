@@ -1,6 +1,6 @@
 """The public event contract. Importing this package registers every event type."""
 
-from shared.contract import attendance, booking, directory, inventory, notification, reporting
+from shared.contract import attendance, booking, directory, inventory, notification, privacy, reporting
 from shared.contract.codec import InvalidEvent, decode, encode, validate_request
 from shared.contract.envelope import REGISTRY, Event, Rejection, Request, subject_for
 
@@ -17,6 +17,7 @@ __all__ = [
     "encode",
     "inventory",
     "notification",
+    "privacy",
     "reporting",
     "subject_for",
     "validate_request",
