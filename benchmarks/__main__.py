@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nats
 
-from benchmarks import booking, convergence, raw_nats
+from benchmarks import booking, convergence, memory, raw_nats
 from shared.natsserver import EmbeddedNatsServer, NatsServerConfig
 
 COUNT = int(os.environ.get("MAILLAGE_BENCH_COUNT", "20000"))
@@ -67,6 +67,7 @@ async def main() -> dict[str, object]:
         if url:
             results["postgresql"] = await booking_figures(root, "postgresql", url)
     results["convergence"] = await convergence.main(COUNT)
+    results["memory"] = await memory.main()
     return results
 
 
@@ -95,6 +96,12 @@ def table(results: dict[str, object]) -> str:
             f"{conv['raw_sourcing_s']:>10.1f}",
             f"{'same through Maillage site + hub nodes (s)':58} {conv['maillage_converged_s']:>10.1f} "
             f"{conv['maillage_converged_s'] / conv['raw_sourcing_s']:>11.2f}x",
+        ]
+    mem = results.get("memory")
+    if isinstance(mem, dict):
+        lines += [
+            f"{'site node RSS idle, nats-server + services (MB, target < 150)':58} {mem['site_node_idle_rss_mb']:>10.0f}",
+            f"{'site node RSS peak under 5,000 requests (MB)':58} {mem['site_node_under_load_peak_rss_mb']:>10.0f}",
         ]
     return "\n".join(lines)
 
