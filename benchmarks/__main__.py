@@ -100,7 +100,7 @@ def table(results: dict[str, object]) -> str:
     mem = results.get("memory")
     if isinstance(mem, dict):
         lines += [
-            f"{'site node RSS idle, nats-server + services (MB, target < 150)':58} {mem['site_node_idle_rss_mb']:>10.0f}",
+            f"{'site node RSS idle, nats-server + services (MB, < 150)':58} {mem['site_node_idle_rss_mb']:>10.0f}",
             f"{'site node RSS peak under 5,000 requests (MB)':58} {mem['site_node_under_load_peak_rss_mb']:>10.0f}",
         ]
     return "\n".join(lines)
