@@ -42,7 +42,7 @@ async def main(requests: int = 5000) -> dict[str, float]:
         root = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")}
         env |= {"MAILLAGE_SITE": "trebes", "MAILLAGE_METRICS_PORT": "0", "MAILLAGE_DASHBOARD_PORT": "0",
-                "MAILLAGE_LOG_LEVEL": "WARNING"}
+                "MAILLAGE_CONSOLE_PORT": "0", "MAILLAGE_LOG_LEVEL": "WARNING"}
         log = (root / "node.log").open("wb")
         proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "maillage", "up", cwd=root, env=env,
                                                     stdout=log, stderr=log)

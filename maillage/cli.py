@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from maillage import demo, ops, registry
 from maillage.node import Node, connect, embedded_config, ensure_topology, node_streams, run_until_stopped
 from maillage.status import hub_status, site_status
+from services.console import cli as console_cli
 from services.inventory import cli as inventory_cli
 from services.notifications import cli as notifications_cli
 from services.privacy import cli as privacy_cli
@@ -29,7 +30,7 @@ from shared.service import service_inputs
 from shared.settings import NodeSettings
 
 # Services bring their own sub-commands: each module has register(subparsers) and run(args).
-SERVICE_CLIS = (reporting_cli, notifications_cli, inventory_cli, privacy_cli, ops)
+SERVICE_CLIS = (reporting_cli, notifications_cli, inventory_cli, privacy_cli, console_cli, ops)
 SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {}
 
 

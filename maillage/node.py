@@ -19,6 +19,8 @@ from nats.js.api import ConsumerConfig
 
 from maillage.status import LinkStatus, hub_status, publish_metrics, site_status
 from services.booking import app as booking_app
+from services.public.frontends import FrontEnd, start_front_ends, stop_front_ends
+from services.public.frontends import describe as describe_front_ends
 from services.reporting import app as reporting_app
 from services.reporting.dashboard import DashboardServer
 from shared import metrics, network, topology
@@ -82,6 +84,7 @@ class Node:
     waiter: OutcomeWaiter | None = None
     topology_report: list[str] = field(default_factory=list)
     dashboard: DashboardServer | None = None
+    front_ends: dict[str, FrontEnd] = field(default_factory=dict)
     _watch: asyncio.Task | None = None
 
     @property
@@ -106,6 +109,7 @@ class Node:
             await service.start()
             self.running.append(service)
         await self._start_gateway()
+        self.front_ends = await start_front_ends(self.running, self.nc, self.js)
         reporting = next((s for s in self.running if s.definition.name == reporting_app.NAME), None)
         if reporting is not None:
             self.dashboard = reporting_app.dashboard(reporting)
@@ -167,6 +171,7 @@ class Node:
             await self.broker.stop()
         if self.waiter is not None:
             await self.waiter.stop()
+        await stop_front_ends(self.front_ends)
         for service in reversed(self.running):
             await service.stop()
         if self.nc is not None:
@@ -190,6 +195,7 @@ class Node:
             lines.append(f"  Pôle       : {s.hub_url or 'aucun (site autonome)'}")
         if self.dashboard is not None:
             lines.append(f"  Tableau de bord : {self.dashboard.url}/")
+        lines += describe_front_ends(self.front_ends)
         if self.broker is not None:
             lines.append(f"  Requêtes   : rpc.{s.site}.<type> (requête-réponse), tl.{s.site}.<type> (événements)")
         return lines

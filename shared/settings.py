@@ -28,7 +28,7 @@ class NodeSettings(BaseSettings):
     metrics_port: int = Field(default=9464, ge=0, le=65535)
     stream_max_age_days: int = Field(default=180, ge=1, description="keep events longer than an outage")
     stream_max_bytes: int = Field(default=2 * 1024**3, ge=1024**2)
-    consumer_batch: int = Field(default=200, ge=1, le=1000)
+    consumer_batch: int = Field(default=500, ge=1, le=2000)
     max_attempts: int = Field(default=5, ge=1, le=100)
     log_level: str = "INFO"
     # --- the network of nodes (DESIGN §1) ---

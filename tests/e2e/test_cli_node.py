@@ -22,7 +22,7 @@ def http_get(url: str) -> tuple[int, str]:
 
 async def test_up_on_embedded_defaults_then_publish_and_stop_cleanly(tmp_path: Path) -> None:
     # No MAILLAGE_NATS_URL, no database URL: embedded nats-server and SQLite under ./var.
-    env = env_for(metrics_port="0", dashboard_port="0")
+    env = env_for(metrics_port="0", dashboard_port="0", console_port="0", public_port="0")
     log = tmp_path / "up.log"
     node = await spawn(["up", "--demo"], tmp_path, env, log)
     try:

@@ -54,7 +54,8 @@ def api(base: str, path: str, **query: str) -> Any:
 
 async def test_prometheus_scrapes_a_live_node_and_evaluates_every_rule(tmp_path: Path) -> None:
     metrics_port, web_port = free_port(), free_port()
-    env = env_for(metrics_port=str(metrics_port), dashboard_port="0", log_format="json")
+    env = env_for(metrics_port=str(metrics_port), dashboard_port="0", console_port="0", public_port="0",
+                  log_format="json")
     node = await spawn(["up", "--demo"], tmp_path, env, tmp_path / "node.log")
     log = (tmp_path / "prometheus.log").open("wb")
     prometheus = await asyncio.create_subprocess_exec(

@@ -76,7 +76,8 @@ class Network:
 
 
 def node_settings(root: Path, site: str, **extra: Any) -> dict[str, Any]:
-    return {"site": site, "data_dir": root / site, "metrics_port": 0, "dashboard_port": 0, **extra}
+    ports = {"metrics_port": 0, "dashboard_port": 0, "console_port": 0, "public_port": 0}
+    return {"site": site, "data_dir": root / site, **ports, **extra}
 
 
 async def start_node(root: Path, site: str, services: tuple[str, ...], **extra: Any) -> Node:

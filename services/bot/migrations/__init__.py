@@ -1,0 +1,1 @@
+"""bot's schema revisions (Alembic; applied by shared.migrations, one version table per service)."""
