@@ -2,7 +2,7 @@
 
 from services.booking.answers import citizen_of, emit_cancelled, new_booking_id, ref_of, reject
 from services.booking.model import Booking, Refusal, Status, Workshop
-from services.booking.routing import not_mine
+from services.booking.routing import not_mine, workshop_here
 from services.booking.store import BookingUnitOfWork
 from shared.contract import attendance as att
 from shared.contract.envelope import Event
@@ -23,11 +23,9 @@ async def check_in(cmd: att.CheckInRequested, uow: BookingUnitOfWork) -> None:
 
 
 async def walk_in(cmd: att.WalkInRequested, uow: BookingUnitOfWork) -> None:
-    workshop = await uow.repo.workshop(cmd.workshop_id)
+    workshop = await workshop_here(uow, cmd)
     if workshop is None:
-        if await not_mine(uow, cmd, cmd.workshop_id):
-            return None
-        return reject(uow, cmd, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
+        return None
     try:
         booking = workshop.walk_in(
             new_booking_id(cmd.request_id), cmd.request_id, citizen_of(cmd.citizen), override=cmd.override_capacity
@@ -42,11 +40,9 @@ async def walk_in(cmd: att.WalkInRequested, uow: BookingUnitOfWork) -> None:
 
 
 async def close_session(cmd: att.SessionCloseRequested, uow: BookingUnitOfWork) -> None:
-    workshop = await uow.repo.workshop(cmd.workshop_id)
+    workshop = await workshop_here(uow, cmd)
     if workshop is None:
-        if await not_mine(uow, cmd, cmd.workshop_id):
-            return None
-        return reject(uow, cmd, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
+        return None
     try:
         no_shows, released = workshop.close()
     except Refusal as no:

@@ -21,7 +21,7 @@ from services.booking.model import (
     series_ids,
     weekly_series,
 )
-from services.booking.routing import not_mine, pass_on
+from services.booking.routing import not_mine, pass_on, workshop_here
 from services.booking.store import BookingUnitOfWork
 from shared.contract import booking as bk
 
@@ -51,11 +51,9 @@ async def schedule_workshop(cmd: bk.WorkshopScheduleRequested, uow: BookingUnitO
 
 
 async def reschedule_workshop(cmd: bk.WorkshopRescheduleRequested, uow: BookingUnitOfWork) -> None:
-    workshop = await uow.repo.workshop(cmd.workshop_id)
+    workshop = await workshop_here(uow, cmd)
     if workshop is None:
-        if await not_mine(uow, cmd, cmd.workshop_id):
-            return None
-        return reject(uow, cmd, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
+        return None
     try:
         workshop.reschedule(cmd.starts_at, cmd.ends_at, cmd.room, uow.now())
     except Refusal as no:
@@ -67,11 +65,9 @@ async def reschedule_workshop(cmd: bk.WorkshopRescheduleRequested, uow: BookingU
 
 
 async def cancel_workshop(cmd: bk.WorkshopCancelRequested, uow: BookingUnitOfWork) -> None:
-    workshop = await uow.repo.workshop(cmd.workshop_id)
+    workshop = await workshop_here(uow, cmd)
     if workshop is None:
-        if await not_mine(uow, cmd, cmd.workshop_id):
-            return None
-        return reject(uow, cmd, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
+        return None
     try:
         released = workshop.cancel_all()
     except Refusal as no:

@@ -7,8 +7,10 @@
   turns each such confirmation into one of the seats it set aside, and capacity is never exceeded.
 """
 
+from typing import Any
+
 from services.booking.answers import citizen_of, confirmed, new_booking_id, reject
-from services.booking.model import Booking, Refusal, Status
+from services.booking.model import Booking, Refusal, Status, Workshop
 from services.booking.store import BookingUnitOfWork
 from services.booking.tables import dt
 from shared.contract import booking as bk
@@ -36,6 +38,15 @@ async def not_mine(uow: BookingUnitOfWork, cmd: Request, item_id: str | None) ->
         return True
     pass_on(uow, cmd, owner)
     return True
+
+
+async def workshop_here(uow: BookingUnitOfWork, cmd: Any) -> Workshop | None:
+    """The workshop a command is about, if this node decides for it; otherwise the command has been
+    answered (unknown workshop), passed on or ignored, and None is returned."""
+    workshop = await uow.repo.workshop(cmd.workshop_id)
+    if workshop is None and not await not_mine(uow, cmd, cmd.workshop_id):
+        reject(uow, cmd, "unknown_workshop", f"Atelier inconnu : {cmd.workshop_id}.")
+    return workshop
 
 
 def pass_on(uow: BookingUnitOfWork, cmd: Request, owner: str | None) -> None:
