@@ -5,8 +5,9 @@ from datetime import timedelta
 from typing import Any
 
 from services.inventory import deadlines, metrics, queries, store
-from services.inventory.handlers import HANDLERS
+from services.inventory.handlers import FOREIGN_FACTS, HANDLERS
 from services.inventory.model import Rules, S
+from services.inventory.ownership import Ownership
 from services.inventory.settings import InventorySettings
 from shared.contract import inventory as inv
 from shared.service import RunningService, ServiceDefinition
@@ -33,11 +34,18 @@ def _settings(service: RunningService) -> InventorySettings:
     return settings if isinstance(settings, InventorySettings) else InventorySettings(**settings.model_dump())
 
 
+def ownership_from(settings: InventorySettings) -> Ownership:
+    # A hub knows which sites run their own node (they read its requests); a site decides for itself only.
+    return Ownership(settings.site, frozenset(settings.sites) if settings.role == "hub" else frozenset())
+
+
 def definition(settings: InventorySettings) -> ServiceDefinition:
     rules = rules_from(settings)
+    owners = ownership_from(settings)
 
     def configure(uow: Any) -> None:
         uow.rules = rules
+        uow.owners = owners
 
     return ServiceDefinition(
         name=NAME,
@@ -46,6 +54,7 @@ def definition(settings: InventorySettings) -> ServiceDefinition:
         uow_class=store.InventoryUnitOfWork,
         handlers=HANDLERS,
         configure_uow=configure,
+        foreign_facts=FOREIGN_FACTS,
         jobs=[(GAUGE_PERIOD, refresh_gauges), (settings.deadline_check_seconds, check_deadlines)],
     )
 
@@ -55,7 +64,7 @@ async def check_deadlines(service: RunningService) -> None:
     the outbox and the bus, like staff would); the handler decides, so each fact is emitted once."""
     rules = rules_from(_settings(service))
     async with service.engine.connect() as conn:
-        keys = await deadlines.deadline_keys(conn, service.now(), rules)
+        keys = await deadlines.deadline_keys(conn, service.now(), rules, service.settings.site)
     if not keys:
         return
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:24]
@@ -67,7 +76,8 @@ async def check_deadlines(service: RunningService) -> None:
 
 async def refresh_gauges(service: RunningService) -> None:
     async with service.engine.connect() as conn:
-        figures = await queries.figures(conn, service.now())
+        scope = service.settings.site if service.settings.role == "site" else None
+        figures = await queries.figures(conn, service.now(), scope)
     node = service.settings.site
     sites = set(_settings(service).known_sites) | {site for site, _ in figures["assets"]}
     for site in sites:

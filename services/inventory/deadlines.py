@@ -1,6 +1,7 @@
 """What the deadline check looks at, as SQL conditions shared by the schedule (which only asks when
 there is something to do) and the handler (which decides): reminders owed, transfers late, reservation
-windows starting or over."""
+windows starting or over. Only for what this node decides: copies of other nodes' loans and transfers
+are theirs to remind about (``node``: this node's site)."""
 
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ def active_reservation() -> Any:
     return t.reservations.c.state.in_(ACTIVE)
 
 
-def loans_to_remind(now: datetime, rules: Rules) -> Any:
+def loans_to_remind(now: datetime, rules: Rules, node: str) -> Any:
     """Active loans owed a higher reminder than the one already sent (mirrors ``Loan.next_reminder``)."""
     c = t.loans.c
     levels = [
@@ -28,13 +29,13 @@ def loans_to_remind(now: datetime, rules: Rules) -> Any:
     if rules.due_soon:
         soon = (now + rules.due_soon).timestamp()
         levels.append(and_(c.reminder_level < DUE_SOON, c.mode == "take_home", c.due_at <= soon))
-    return and_(c.status == "active", or_(*levels))
+    return and_(c.status == "active", c.site == node, or_(*levels))
 
 
-def transfers_to_alert(now: datetime, rules: Rules) -> Any:
+def transfers_to_alert(now: datetime, rules: Rules, node: str) -> Any:
     cutoff = (now - rules.transfer_alert).timestamp()
-    i = t.transfer_items.c
-    late = select(t.transfers.c.transfer_id).where(t.transfers.c.dispatched_at <= cutoff)
+    i, tr = t.transfer_items.c, t.transfers.c
+    late = select(tr.transfer_id).where(tr.dispatched_at <= cutoff, tr.from_site == node)
     return and_(i.state == "in_transit", i.alerted.is_(False), i.transfer_id.in_(late))
 
 
@@ -45,13 +46,12 @@ def reservations_to_move(now: datetime, rules: Rules) -> Any:
     return and_(active_reservation(), or_(starting, r.ends_at <= now.timestamp()))
 
 
-async def deadline_keys(conn: AsyncConnection, now: datetime, rules: Rules) -> list[str]:
+async def deadline_keys(conn: AsyncConnection, now: datetime, rules: Rules, node: str) -> list[str]:
     """What the deadline check would act on now (read-only): the schedule asks only when non-empty, and
     names its request after this list so repeated asks before it is handled are de-duplicated."""
-    loans = await conn.execute(select(t.loans.c.loan_id, t.loans.c.reminder_level).where(loans_to_remind(now, rules)))
-    items = await conn.execute(
-        select(t.transfer_items.c.transfer_id, t.transfer_items.c.asset_tag).where(transfers_to_alert(now, rules))
-    )
+    lo, i = t.loans.c, t.transfer_items.c
+    loans = await conn.execute(select(lo.loan_id, lo.reminder_level).where(loans_to_remind(now, rules, node)))
+    items = await conn.execute(select(i.transfer_id, i.asset_tag).where(transfers_to_alert(now, rules, node)))
     moving = await conn.execute(
         select(t.reservations.c.reservation_id, t.reservations.c.state).where(reservations_to_move(now, rules))
     )

@@ -68,3 +68,15 @@ class Conflict:
         if self.status != "open":
             raise Refusal("already_resolved", f"Le conflit {self.conflict_id} est déjà résolu.")
         self.status, self.resolution, self.resolved_at = "resolved", resolution, now
+
+
+def clash_detail(tag: str, fact_type: str, origin: str, node: str, holder: str, status: str, applied: bool) -> str:
+    """Why another node's fact disagrees with this node's record, in French, for staff."""
+    outcome = (
+        "La réception est appliquée : le matériel est là où il a été scanné." if applied
+        else "Rien n'a été appliqué : l'inventaire garde le détenteur enregistré."
+    )
+    return (
+        f"{fact_type} venu du nœud {origin} pour {tag} contredit l'inventaire de {node}, qui le disait détenu par "
+        f"{holder} ({STATUS_LABELS[S(status)]}). {outcome}"
+    )

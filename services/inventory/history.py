@@ -25,8 +25,13 @@ ACTIONS = {
 
 
 def _conflict(f: Facts) -> str:
-    action = ACTIONS.get(f.get("action", ""), f.get("action"))
-    return f"CONFLIT {f.get('conflict_id')} : {action} non appliqué, matériel détenu par {f.get('holding_site')}"
+    action = f.get("action", "")
+    if action in ACTIONS or action.endswith("_requested"):
+        what = ACTIONS.get(action, action)
+        return f"CONFLIT {f.get('conflict_id')} : {what} non appliqué, matériel détenu par {f.get('holding_site')}"
+    sides = f.get("facts") or [{}]
+    return (f"CONFLIT {f.get('conflict_id')} : {action} du nœud {sides[-1].get('origin', '?')} contredit "
+            f"l'inventaire ({f.get('holding_site')}, {f.get('recorded_status')})")
 
 
 def _loan(f: Facts) -> str:

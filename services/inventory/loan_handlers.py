@@ -22,13 +22,13 @@ def ref_of(citizen: Citizen | None) -> CitizenRef | None:
 
 @answered_once
 async def check_out(cmd: inv.LoanCheckoutRequested, uow: InventoryUnitOfWork) -> None:
+    assets = await held_assets(uow, cmd, [cmd.asset_tag], floor_fact=True)
+    if assets is None:
+        return None
     try:
         deposit = None if cmd.deposit is None else require_amount(cmd.deposit, "negative_amount", "La caution")
     except Refusal as no:
         return refused(uow, cmd, no)
-    assets = await held_assets(uow, cmd, [cmd.asset_tag], floor_fact=True)
-    if assets is None:
-        return None
     asset = assets[0]
     wish = Checkout(
         cmd.request_id, cmd.request_id, cmd.mode, citizen_of(cmd.citizen), cmd.due_date, cmd.agreement_signed,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
@@ -132,22 +132,24 @@ async def asset_register(conn: AsyncConnection) -> Register:
     return register
 
 
-async def figures(conn: AsyncConnection, now: datetime) -> dict[str, Any]:
-    """What the gauges show: assets by (site, status), loans active/overdue, items in transit, open conflicts."""
-    a, lo = t.assets.c, t.loans.c
-    by_place = Counter({
-        (site, status): n for site, status, n in
-        await conn.execute(select(a.site, a.status, func.count()).group_by(a.site, a.status))
-    })
-    active = await conn.scalar(select(func.count()).where(lo.status == "active")) or 0
-    overdue = await conn.scalar(
-        select(func.count()).where(lo.status == "active", lo.due_at <= now.timestamp())
-    ) or 0
-    in_transit = await conn.scalar(
-        select(func.count()).select_from(t.transfer_items).where(t.transfer_items.c.state == "in_transit")
-    ) or 0
-    conflicts = await conn.scalar(
-        select(func.count()).select_from(t.conflicts).where(t.conflicts.c.status == "open")
-    ) or 0
-    return {"assets": by_place, "loans_active": active, "loans_overdue": overdue, "in_transit": in_transit,
-            "conflicts_open": conflicts}
+async def figures(conn: AsyncConnection, now: datetime, site: str | None = None) -> dict[str, Any]:
+    """What the gauges show: assets by (site, status), loans active/overdue, items in transit, open conflicts.
+    ``site``: a site node counts what it holds and its parcels, not its copies of others' (the hub, None,
+    counts the whole network it hears from; a site keeps only the conflicts it has a part in)."""
+    a, lo, tr, c = t.assets.c, t.loans.c, t.transfers.c, t.conflicts.c
+    places = select(a.site, a.status, func.count()).group_by(a.site, a.status)
+    loans = select(func.count()).where(lo.status == "active")
+    i = t.transfer_items.c
+    items = select(func.count()).select_from(t.transfer_items.join(t.transfers, i.transfer_id == tr.transfer_id))
+    conflicts = select(func.count()).select_from(t.conflicts).where(c.status == "open")
+    if site:
+        places, loans = places.where(a.site == site), loans.where(lo.site == site)
+        items = items.where(or_(tr.from_site == site, tr.to_site == site))
+    by_place = Counter({(holder, status): n for holder, status, n in await conn.execute(places)})
+    return {
+        "assets": by_place,
+        "loans_active": await conn.scalar(loans) or 0,
+        "loans_overdue": await conn.scalar(loans.where(lo.due_at <= now.timestamp())) or 0,
+        "in_transit": await conn.scalar(items.where(i.state == "in_transit")) or 0,
+        "conflicts_open": await conn.scalar(conflicts) or 0,
+    }

@@ -18,10 +18,12 @@ from services.inventory.deadlines import active_reservation, loans_to_remind, re
 from services.inventory.findings import Conflict
 from services.inventory.lending import Loan
 from services.inventory.model import Asset, Repair, Rules
+from services.inventory.ownership import Ownership
 from services.inventory.planning import Reservation
 from services.inventory.tracking import Tracked
 from services.inventory.transfers import Transfer
 from shared.contract.envelope import Event, Rejection
+from shared.contract.inventory import ConflictFact, InventoryRequestPending
 from shared.hlc import HybridClock
 from shared.messaging import MessagingTables, UnitOfWork
 
@@ -183,10 +185,31 @@ class InventoryRepository:
         await self._load_answered({request_id})
         return request_id in self._answered
 
+    async def open_conflict_on(self, tag: str) -> bool:
+        if any(c.asset_tag == tag and c.status == "open" for c in self.conflicts):
+            return True
+        c = t.conflicts.c
+        return bool(await self._conn.scalar(select(c.conflict_id).where(c.asset_tag == tag, c.status == "open")))
+
+    async def last_fact(self, tag: str) -> ConflictFact | None:
+        """The latest fact on record about ``tag`` (this batch's lines, then the table), one side of a conflict."""
+        row: Any = next((r for r in reversed(self._history) if r["asset_tag"] == tag), None)
+        if row is None:
+            h = t.history.c
+            found = (await self._conn.execute(
+                select(t.history).where(h.asset_tag == tag).order_by(h.id.desc()).limit(1))).first()
+            row = found._asdict() if found else None
+        if row is None:
+            return None
+        return ConflictFact(type=row["event_type"], origin=row["origin"] or row["site"] or "?",
+                            event_id=row["event_id"], body=json.loads(row["body"]))
+
     # --- what the deadline check looks at -----------------------------------------------------------
-    async def deadlines(self, now: datetime, rules: Rules) -> tuple[list[Loan], list[Transfer], list[Reservation]]:
-        loans = self.loans.adopt(await self._rows(select(t.loans).where(loans_to_remind(now, rules))))
-        ids = select(t.transfer_items.c.transfer_id).where(transfers_to_alert(now, rules))
+    async def deadlines(
+        self, now: datetime, rules: Rules, node: str
+    ) -> tuple[list[Loan], list[Transfer], list[Reservation]]:
+        loans = self.loans.adopt(await self._rows(select(t.loans).where(loans_to_remind(now, rules, node))))
+        ids = select(t.transfer_items.c.transfer_id).where(transfers_to_alert(now, rules, node))
         late = await self._rows(select(t.transfers).where(t.transfers.c.transfer_id.in_(ids)))
         transfers = self.transfers.adopt(late)
         await self._attach_items(transfers)
@@ -215,17 +238,19 @@ class InventoryRepository:
                 {"request_id": request_id, "request_type": request_type, "processed_at": now.timestamp()}
             )
 
-    def record(self, event: Event, now: datetime) -> None:
-        if isinstance(event, Rejection):
+    def record(self, event: Event, now: datetime, origin: str, only_known: bool = False) -> None:
+        """One history line per asset the fact names, with the asset's place and status after it
+        (``only_known``: another node's fact, kept only for the assets this node knows)."""
+        if isinstance(event, Rejection | InventoryRequestPending):
             return
         body = json.dumps(event.model_dump(mode="json", exclude=set(Event.model_fields)), ensure_ascii=False)
         for tag in sorted(set(getattr(event, "asset_tags", None) or []) | {getattr(event, "asset_tag", None) or ""}):
-            if not tag:
+            asset = self.assets.get(tag) if tag else None
+            if not tag or (only_known and asset is None):
                 continue
-            asset = self.assets.get(tag)
             self._history.append({
                 "asset_tag": tag, "at": now.timestamp(), "event_type": event.TYPE, "event_id": event.event_id,
-                "site": asset and asset.site, "status": asset and str(asset.status), "body": body,
+                "site": asset and asset.site, "status": asset and str(asset.status), "body": body, "origin": origin,
             })
 
     async def save(self) -> None:
@@ -242,10 +267,13 @@ class InventoryRepository:
 class InventoryUnitOfWork(UnitOfWork):
     repo: InventoryRepository
     rules: Rules = Rules()
+    owners: Ownership = Ownership()  # set by the wiring from the node's settings
 
     def __init__(self, engine: AsyncEngine, tables: MessagingTables, origin: str, clock: HybridClock, now: Any) -> None:
         super().__init__(engine, tables, origin, clock, now)
         self.outcomes: list[Event] = []
+        # Requests made at the hub that it passed on in this batch: request_id → the node it named (None: unknown).
+        self.passed_on: dict[str, str | None] = {}
 
     async def __aenter__(self) -> "InventoryUnitOfWork":
         await super().__aenter__()
@@ -256,7 +284,7 @@ class InventoryUnitOfWork(UnitOfWork):
         super().emit(*events)
         for event in events:
             self.outcomes.append(event)
-            self.repo.record(event, self.now())
+            self.repo.record(event, self.now(), self.origin)
 
     async def preload(self, events: list[Event]) -> None:
         await self.repo.preload(events)

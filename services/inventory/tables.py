@@ -135,6 +135,7 @@ history = Table(
     Column("site", String(32)),
     Column("status", String(16)),
     Column("body", Text, nullable=False),
+    Column("origin", String(32)),  # the node that produced the fact (None: recorded before there were several)
     sqlite_autoincrement=True,
 )
 

@@ -1,10 +1,11 @@
 """Handlers for reservations, repairs, audits, conflicts and the deadline check."""
 
-from services.inventory.answers import answered_once, held_assets, refused, reject, unique
+from services.inventory.answers import answered_once, held_assets, made_at, refused, reject, settled, unique
 from services.inventory.findings import audit
 from services.inventory.lending import DUE_SOON, LONG_OVERDUE, OVERDUE, Loan
 from services.inventory.loan_handlers import ref_of
-from services.inventory.model import Refusal, Repair, from_cents, require_amount
+from services.inventory.model import Asset, Refusal, Repair, from_cents, require_amount
+from services.inventory.ownership import Verdict
 from services.inventory.planning import Reservation, hold, move, pick_by_kind, release, reserve_tags
 from services.inventory.store import InventoryUnitOfWork
 from shared.contract import booking as bk
@@ -18,8 +19,20 @@ REMINDERS: dict[int, type[inv.LoanDueSoon | inv.LoanOverdue | inv.LoanLongOverdu
 
 # --- reservations -------------------------------------------------------------------------------
 
+async def _reservable(cmd: inv.ReservationRequested, uow: InventoryUnitOfWork) -> list[Asset] | None:
+    """Named assets (their holder decides), or every candidate of the kind held by the node asked."""
+    if cmd.asset_tags is not None:
+        return await held_assets(uow, cmd, unique(cmd.asset_tags), floor_fact=False)
+    if settled(uow, cmd, uow.owners.where_made(made_at(uow, cmd))):
+        return None
+    return await uow.repo.candidates(str(cmd.kind), uow.origin)
+
+
 @answered_once
 async def reserve(cmd: inv.ReservationRequested, uow: InventoryUnitOfWork) -> None:
+    assets = await _reservable(cmd, uow)
+    if assets is None:
+        return None
     reservation_id = cmd.reservation_id or cmd.request_id
     site = cmd.site or uow.origin
     try:
@@ -30,14 +43,7 @@ async def reserve(cmd: inv.ReservationRequested, uow: InventoryUnitOfWork) -> No
         return refused(uow, cmd, no)
     if await uow.repo.reservation(reservation_id) is not None:
         return reject(uow, cmd, "duplicate", f"La réservation {reservation_id} existe déjà.")
-    if cmd.asset_tags is not None:
-        tags = unique(cmd.asset_tags)
-        assets = await held_assets(uow, cmd, tags, floor_fact=False)
-        if assets is None:
-            return None
-    else:
-        assets = await uow.repo.candidates(str(cmd.kind), uow.origin)
-        tags = [a.asset_tag for a in assets]
+    tags = [a.asset_tag for a in assets]
     promised, loans = await uow.repo.reservations_of(tags), await uow.repo.active_loans(tags)
     try:
         if cmd.asset_tags is not None:
@@ -57,8 +63,9 @@ async def reserve(cmd: inv.ReservationRequested, uow: InventoryUnitOfWork) -> No
     ))
 
 
-async def _put_back(uow: InventoryUnitOfWork, reservation: Reservation) -> None:
-    """Items set aside for ``reservation`` go back on the shelf, unless another window needs them now."""
+async def _put_back(uow: InventoryUnitOfWork, reservation: Reservation) -> list[str]:
+    """Items set aside for ``reservation`` go back on the shelf, unless another window needs them now;
+    returns those put back."""
     await uow.repo.load_assets(reservation.asset_tags)
     others = await uow.repo.reservations_of(reservation.asset_tags)
     lead, now = uow.rules.hold_lead, uow.now()
@@ -66,21 +73,23 @@ async def _put_back(uow: InventoryUnitOfWork, reservation: Reservation) -> None:
         tag for tag, rs in others.items() for r in rs
         if r is not reservation and r.state == "held" and r.in_hold_window(now, lead)
     }
-    release(reservation, {t: a for t in reservation.asset_tags if (a := uow.repo.assets.get(t))}, needed)
+    return release(reservation, {t: a for t in reservation.asset_tags if (a := uow.repo.assets.get(t))}, needed)
 
 
 async def _cancel(uow: InventoryUnitOfWork, reservation: Reservation, request_id: str, reason: str) -> None:
     reservation.cancel()
-    await _put_back(uow, reservation)
+    released = await _put_back(uow, reservation)
     uow.emit(inv.ReservationCancelled(
         request_id=request_id, reservation_id=reservation.reservation_id, asset_tags=reservation.asset_tags,
-        reason=reason, workshop_id=reservation.workshop_id,
+        reason=reason, workshop_id=reservation.workshop_id, released=released,
     ))
 
 
 @answered_once
 async def cancel_reservation(cmd: inv.ReservationCancelRequested, uow: InventoryUnitOfWork) -> None:
-    reservation = await uow.repo.reservation(cmd.reservation_id)
+    reservation = await uow.repo.reservation(cmd.reservation_id)  # only the node that made it knows it
+    if settled(uow, cmd, uow.owners.route(made_at(uow, cmd), uow.origin if reservation else None)):
+        return None
     if reservation is None:
         return reject(uow, cmd, "unknown_reservation", f"Réservation inconnue : {cmd.reservation_id}.")
     try:
@@ -106,12 +115,13 @@ async def follow_rescheduled_workshop(event: bk.WorkshopRescheduled, uow: Invent
         except Refusal:
             await _cancel(uow, reservation, event.request_id, "workshop_rescheduled")
             continue
+        released: list[str] = []
         if reservation.state == "held" and not reservation.in_hold_window(uow.now(), uow.rules.hold_lead):
-            await _put_back(uow, reservation)  # set aside for the old time: the schedule will do it again
+            released = await _put_back(uow, reservation)  # set aside for the old time: the schedule will again
             reservation.state = "booked"
         uow.emit(inv.ReservationMoved(
             request_id=event.request_id, reservation_id=reservation.reservation_id, starts_at=event.starts_at,
-            ends_at=event.ends_at, asset_tags=tags, workshop_id=event.workshop_id,
+            ends_at=event.ends_at, asset_tags=tags, workshop_id=event.workshop_id, released=released,
         ))
 
 
@@ -136,13 +146,13 @@ async def send_to_repair(cmd: inv.RepairSendRequested, uow: InventoryUnitOfWork)
 
 @answered_once
 async def back_from_repair(cmd: inv.RepairReturnRequested, uow: InventoryUnitOfWork) -> None:
+    assets = await held_assets(uow, cmd, [cmd.asset_tag], floor_fact=True)
+    if assets is None:
+        return None
     try:
         cost = require_amount(cmd.cost, "negative_amount", "Le coût de réparation")
     except Refusal as no:
         return refused(uow, cmd, no)
-    assets = await held_assets(uow, cmd, [cmd.asset_tag], floor_fact=True)
-    if assets is None:
-        return None
     asset, now = assets[0], uow.now()
     try:
         asset.back_from_repair(cmd.condition)
@@ -161,6 +171,8 @@ async def back_from_repair(cmd: inv.RepairReturnRequested, uow: InventoryUnitOfW
 
 @answered_once
 async def run_audit(cmd: inv.AuditSubmitted, uow: InventoryUnitOfWork) -> None:
+    if settled(uow, cmd, uow.owners.where_made(made_at(uow, cmd))):  # a report on the records of the node asked
+        return None
     try:
         uow.rules.require_site(cmd.site)
     except Refusal as no:
@@ -179,9 +191,15 @@ async def run_audit(cmd: inv.AuditSubmitted, uow: InventoryUnitOfWork) -> None:
 
 @answered_once
 async def resolve_conflict(cmd: inv.ConflictResolveRequested, uow: InventoryUnitOfWork) -> None:
-    conflict = await uow.repo.conflict(cmd.conflict_id)
+    conflict = await uow.repo.conflict(cmd.conflict_id)  # followed by the node that detected it
+    route = uow.owners.route(made_at(uow, cmd), conflict.node_site if conflict else None)
+    if settled(uow, cmd, route):
+        return None
     if conflict is None:
         return reject(uow, cmd, "unknown_conflict", f"Conflit inconnu : {cmd.conflict_id}.")
+    if route.verdict == Verdict.refuse:
+        return reject(uow, cmd, "not_held", f"Ce conflit est suivi par le nœud {conflict.node_site} : "
+                      "résolvez-le sur ce nœud ou depuis le pôle.")
     try:
         conflict.resolve(cmd.resolution, uow.now())
     except Refusal as no:
@@ -200,7 +218,7 @@ async def check_deadlines(cmd: inv.DeadlineCheckRequested, uow: InventoryUnitOfW
     if cmd.origin != uow.origin:
         return  # another node's schedule, seen through sourcing: not ours to act on
     now, rules = uow.now(), uow.rules
-    loans, transfers, moving = await uow.repo.deadlines(now, rules)
+    loans, transfers, moving = await uow.repo.deadlines(now, rules, uow.origin)
     for loan in loans:
         if (level := loan.next_reminder(now, rules)) is not None:
             uow.emit(_reminder(REMINDERS[level], cmd.request_id, loan, uow))

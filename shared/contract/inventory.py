@@ -2,8 +2,10 @@
 
 Requests (``*_requested``, ``audit_submitted``) are answered by a fact carrying the same ``request_id``,
 by ``inventory.command_rejected`` (a reason code), or, when the node does not hold the asset, by
-``inventory.conflict_detected``. Amounts are euros with two decimals (JSON strings). Negative amounts
-and unknown sites pass the schema on purpose: the service answers them with a reason code.
+``inventory.conflict_detected``. A request made at the hub for an asset a site's own node holds is
+answered ``inventory.request_pending`` and decided by that node when it sees it (DESIGN §4). Amounts are
+euros with two decimals (JSON strings). Negative amounts and unknown sites pass the schema on purpose: the
+service answers them with a reason code.
 """
 
 from datetime import date
@@ -262,6 +264,20 @@ class AssetRetired(Event):
     closed_loan_id: str | None = None  # declared lost while on loan: that loan is over
 
 
+class AssetCard(BaseModel):
+    """What an asset is, travelling with it: the destination learns the items of a box it never saw registered."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, use_enum_values=True)
+    asset_tag: str
+    kind: AssetKind
+    model: str
+    serial: str
+    purchase_date: date | None
+    purchase_price: Decimal
+    funding_source: str
+    condition: Condition
+
+
 class TransferDispatched(Event):
     TYPE = "inventory.transfer_dispatched"
     request_id: str
@@ -271,6 +287,7 @@ class TransferDispatched(Event):
     asset_tags: list[str]
     dispatched_at: UtcDatetime
     alert_after: UtcDatetime
+    assets: list[AssetCard] = Field(default_factory=list)  # since issue 6: one card per item
 
 
 class TransferReceived(Event):
@@ -388,6 +405,7 @@ class ReservationCancelled(Event):
     asset_tags: list[str]
     reason: str  # staff | workshop_cancelled | workshop_rescheduled
     workshop_id: str | None = None
+    released: list[str] | None = None  # since issue 6: the items set back to available (None: not said)
 
 
 class ReservationMoved(Event):
@@ -401,6 +419,7 @@ class ReservationMoved(Event):
     ends_at: UtcDatetime
     asset_tags: list[str]
     workshop_id: str | None = None
+    released: list[str] | None = None  # since issue 6: set aside for the old time, back to available
 
 
 class ReservationHeld(Event):
@@ -468,19 +487,35 @@ class AuditCompleted(Event):
     wrong_site: list[AuditFinding]
 
 
+class ConflictFact(BaseModel):
+    """One side of a conflict: a fact on record, or the action or fact that disagrees with it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    type: str
+    origin: str  # the node that produced it
+    event_id: str | None = None
+    body: dict[str, Any] = Field(default_factory=dict)  # its payload, no envelope
+
+
 class ConflictDetected(Event):
-    """An action arrived for an asset this node does not hold: nothing was applied; staff must decide."""
+    """Two facts about one asset disagree, and ownership could not prevent it (DESIGN §4).
+
+    Either an action arrived at a node that does not hold the asset (``action`` is a request type,
+    detected by that node), or another node's fact contradicts this node's record (``action`` is a fact
+    type, detected by the hub, the one node that sees every node's facts). Nothing else was changed;
+    staff must decide, then ``conflict_resolve_requested``."""
 
     TYPE = "inventory.conflict_detected"
     request_id: str
     conflict_id: str
     asset_tag: str
-    action: str  # the request type that could not be applied
-    node_site: str  # the node that received the action
+    action: str  # the request (or fact) type that could not be applied
+    node_site: str  # the node that received the action and detected the conflict
     holding_site: str  # the holding site on record
     recorded_status: AssetStatus
     attempted: dict[str, Any]  # the action as it arrived (payload, no envelope)
     detail: str
+    facts: list[ConflictFact] = Field(default_factory=list)  # since issue 6: [on record, disagreeing]
 
 
 class ConflictResolved(Event):
@@ -492,13 +527,30 @@ class ConflictResolved(Event):
     staff_id: str | None = None
 
 
+class InventoryRequestPending(Event):
+    """The request was made at the hub for an asset, transfer or conflict a site's own node decides: it is
+    passed on with this fact (sites read the hub's facts, in the hub's order, so the owner also has what
+    the hub knew) and decided by that node when the link allows; the owner's answer carries the same
+    ``request_id``. ``owner_site`` None: the hub does not know it yet (a site may have just registered it):
+    the node that holds it decides; if none does, no other answer comes."""
+
+    TYPE = "inventory.request_pending"
+    request_id: str
+    request_type: str
+    owner_site: str | None = None
+    asset_tags: list[str] = Field(default_factory=list)
+    detail: str
+    request: dict[str, Any] | None = None  # the request as it arrived (payload, no envelope)
+
+
 class InventoryCommandRejected(Rejection):
     """``reason``: duplicate (request already answered), duplicate_tag, unknown_tag, unknown_site,
     unknown_transfer, unknown_reservation, unknown_conflict, negative_price, negative_amount (deposit, repair
     cost), not_held (a wish about an asset another site holds), not_available, not_on_loan, not_in_transfer,
     not_in_transit, wrong_destination, same_site, reserved, overlap, not_enough_assets, not_active, past,
     invalid_due_date, citizen_required, agreement_missing, not_renewable, renewal_limit, not_in_maintenance,
-    no_change, already_resolved, already_retired."""
+    no_change, already_resolved, already_retired. ``not_held`` also answers a request made at a site about
+    something another node decides (a site's requests are read by no other node)."""
 
     TYPE = "inventory.command_rejected"
     asset_tag: str | None = None

@@ -221,4 +221,4 @@ async def test_history_tells_where_an_asset_has_been(database_url: str) -> None:
 async def test_the_migrations_build_exactly_the_tables_of_the_code(database_url: str) -> None:
     async with inventory_bench(database_url) as b:
         assert await schema_differences(b.service.engine, "inventory", tables.metadata) == []
-        assert head("inventory") == "inventory_0001"
+        assert head("inventory") == "inventory_0002"

@@ -208,7 +208,9 @@ async def inventory_bench(database_url: str, clock: FakeClock | None = None, **o
             return uow
 
     service = _Service()
-    bench = InventoryBench(MessageBus("inventory", service.unit_of_work, definition.handlers), service, clock)
+    bench = InventoryBench(
+        MessageBus("inventory", service.unit_of_work, definition.handlers), service, clock, site=settings.site
+    )
     try:
         yield bench
     finally:
