@@ -87,8 +87,14 @@ async def test_prometheus_scrapes_a_live_node_and_evaluates_every_rule(tmp_path:
         rules = await eventually(lambda: asyncio.to_thread(rules_evaluated),
                                  lambda rs: bool(rs) and all(r["health"] == "ok" for r in rs), 60, "rules evaluated")
         assert len(rules) == 11
-        firing = [a["labels"]["alertname"] for r in rules for a in r.get("alerts", [])]
-        assert "MaillageServiceDown" not in firing
+
+        def alerting() -> list[str]:
+            return [a["labels"]["alertname"] for r in rules_evaluated() for a in r.get("alerts", [])]
+
+        # A scrape that timed out while the node was starting on a loaded machine leaves the alert
+        # pending until the next evaluation: what matters is that it clears while the node is healthy.
+        await eventually(lambda: asyncio.to_thread(alerting), lambda names: "MaillageServiceDown" not in names,
+                         60, "no service-down alert on a healthy node")
     finally:
         prometheus.send_signal(signal.SIGTERM)
         try:
