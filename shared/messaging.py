@@ -84,7 +84,11 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.conn = await self._engine.connect()
-        await self.conn.begin()
+        try:
+            await self.conn.begin()
+        except BaseException:
+            await self.conn.close()  # BEGIN failed (database locked or down): give the connection back
+            raise
         return self
 
     async def __aexit__(

@@ -44,7 +44,8 @@ def definition(settings: BookingSettings) -> ServiceDefinition:
         uow.rules = rules
         uow.cache = cache
         uow.decides = decides
-        uow.routes_unknown_bookings = settings.role == "hub" and bool(settings.sites)
+        # In a network, a booking id this node never saw may be another node's: pass it on.
+        uow.routes_unknown_bookings = bool(settings.sites) if settings.role == "hub" else bool(settings.hub_url)
         uow.lone_hub = settings.role == "hub" and not settings.sites
 
     async def close_ended_sessions(service: RunningService) -> None:

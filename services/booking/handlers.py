@@ -150,7 +150,9 @@ async def cancel_booking(cmd: bk.CancelRequested, uow: BookingUnitOfWork) -> Non
             return None
         return reject(uow, cmd, "unknown_booking", f"Réservation inconnue : {cmd.booking_id}.")
     target = owner.find(cmd.booking_id)
-    if cmd.by == "citizen" and (target is None or target.citizen.citizen_id != cmd.citizen_id):
+    if target is None or not target.active:  # cancelled or past bookings are not loaded at all
+        return reject(uow, cmd, "not_active", "Cette réservation n'est pas (ou plus) active.")
+    if cmd.by == "citizen" and target.citizen.citizen_id != cmd.citizen_id:
         return reject(uow, cmd, "not_yours", "Cette réservation appartient à une autre personne.")
     try:
         if isinstance(owner, Workshop):

@@ -15,12 +15,13 @@ from services.booking.store import BookingUnitOfWork
 from services.booking.tables import dt
 from shared.contract import booking as bk
 from shared.contract.envelope import Request
+from shared.network import HUB
 
 
 async def note_elsewhere(event: bk.WorkshopScheduled | bk.ResourceAdded, uow: BookingUnitOfWork) -> None:
     """Another node's workshop or resource: remembered so requests made here are passed on."""
-    if event.origin == uow.origin:
-        return
+    if event.origin == uow.origin or event.origin not in (event.site, HUB):
+        return  # ours, or a node announcing what another site owns (forged): nothing to remember
     if isinstance(event, bk.WorkshopScheduled):
         await uow.repo.note_elsewhere(event.workshop_id, event.site, event.starts_at, event.ends_at)
     else:
@@ -89,13 +90,15 @@ async def grant_escrow(cmd: bk.EscrowGrantRequested, uow: BookingUnitOfWork) -> 
 
 
 async def note_escrow(event: bk.EscrowGranted, uow: BookingUnitOfWork) -> None:
-    if event.origin != uow.origin:
+    # Only the owning site grants seats of its own workshop: a quota announced by anyone else is forged.
+    if event.origin != uow.origin and event.origin == event.site:
         await uow.repo.set_escrow(event.workshop_id, event.site, event.seats, event.starts_at, event.ends_at)
 
 
 async def escrow_booking_made_at_hub(event: bk.BookingConfirmed, uow: BookingUnitOfWork) -> None:
     """At the owning site: a seat the hub confirmed within the quota becomes a real booking here."""
-    if not event.escrow or event.origin == uow.origin or event.workshop_id is None:
+    # Only the hub confirms within a quota, and only for a site: any other "escrow" booking is forged.
+    if not event.escrow or event.origin != HUB or uow.origin == HUB or event.workshop_id is None:
         return
     workshop = await uow.repo.workshop(event.workshop_id)
     if workshop is None or workshop.find(event.booking_id) is not None:

@@ -22,7 +22,7 @@ class BookingUnitOfWork(UnitOfWork):
     rules: Rules
     cache: WorkshopCache
     decides: Callable[[str], bool]  # does this node decide for that site's workshops and resources?
-    # A hub with sites cannot tell a mistyped booking id from one a site made: it passes it on.
+    # A node in a network cannot tell a mistyped booking id from another node's: it passes it on.
     routes_unknown_bookings: bool = False
     lone_hub: bool = True  # no site nodes: this node decides every request, whatever its origin
     forwarded: bool = False  # deciding a request the hub passed on (see routes.passed_on)

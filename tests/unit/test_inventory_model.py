@@ -6,6 +6,7 @@ import pytest
 
 from services.inventory.lending import DUE_SOON, LONG_OVERDUE, OVERDUE, Checkout, Loan, check_out
 from services.inventory.model import Asset, Citizen, Refusal, Rules, S, from_cents, require_amount, to_cents
+from services.inventory.ownership import Ownership, Route, Verdict
 from services.inventory.planning import Reservation
 from shared.contract.inventory import LoanMode
 
@@ -144,3 +145,23 @@ def test_days_late_on_return() -> None:
 def test_unknown_site_is_refused() -> None:
     RULES.require_site("trebes")
     assert refusal(RULES.require_site, "paris") == "unknown_site"
+
+
+def test_each_request_has_one_decider_across_nodes() -> None:
+    hub, site = Ownership("hub", frozenset({"trebes"})), Ownership("trebes")
+    lone = Ownership("hub")
+    v = Verdict
+    assert hub.route_assets("hub", {"A": "hub"}).verdict == v.decide
+    assert hub.route_assets("hub", {"A": "trebes"}) == Route(v.pass_on, "trebes")
+    assert hub.route_assets("hub", {"A": None}) == Route(v.pass_on, None)  # a site may know it
+    assert hub.route_assets("hub", {"A": "saissac"}).verdict == v.refuse  # no node of its own: nobody else will
+    assert hub.route_assets("hub", {"A": "hub", "B": "trebes"}).verdict == v.refuse  # one decider per request
+    assert lone.route_assets("hub", {"A": "trebes"}).verdict == v.refuse
+    assert lone.route_assets("hub", {"A": None}).verdict == v.refuse
+    assert site.route_assets("trebes", {"A": "hub"}).verdict == v.refuse  # nobody reads a site's requests
+    assert site.route_assets("hub", {"A": "trebes"}).verdict == v.decide  # passed on with owner unknown
+    assert site.route_assets("hub", {"A": "hub"}).verdict == v.ignore
+    assert (hub.registrar("trebes"), hub.registrar("saissac"), site.registrar("conques")) == (
+        "trebes", "hub", "conques")
+    assert (hub.receiver("hub", "trebes"), hub.receiver("hub", "saissac"), lone.receiver("hub", "trebes")) == (
+        "trebes", "hub", "hub")
