@@ -32,9 +32,19 @@ Process = Callable[[list[Event]], Awaitable[set[str]]]
 IDLE_POLL = 5.0
 
 
+# SQLSTATE classes of a database that is away rather than of a request that is wrong: connection
+# exceptions (08), operator intervention (57P: shutdown, "cannot connect now"), and 55000 which
+# PostgreSQL uses for "database is not currently accepting connections".
+_AWAY = ("08", "57P", "55000")
+
+
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
-        return isinstance(exc, OperationalError) or exc.connection_invalidated
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            return True
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or getattr(getattr(exc.orig, "__cause__", None),
+                                                                     "sqlstate", "") or "")
+        return sqlstate.startswith(_AWAY) or "accepting connections" in str(exc)
     return isinstance(exc, OSError | ConnectionError | TimeoutError)
 
 

@@ -12,7 +12,7 @@ from tests.support import observe
 from tests.support.faultkit import ServiceProcesses, prepare_topology
 from tests.support.workload import Workload, length
 
-LOAD = length(4.0, 60.0)
+LOAD = length(3.0, 60.0)
 DUPLICATES = re.compile(r'^maillage_events_consumed_total\{[^}]*outcome="duplicate"[^}]*\} (\S+)$', re.M)
 
 

@@ -13,7 +13,7 @@ from tests.support.bus import eventually
 from tests.support.faultkit import ServiceProcesses, prepare_topology
 from tests.support.workload import SOAK, Workload, length
 
-LOAD = length(3.0, 60.0)
+LOAD = length(2.0, 60.0)
 SITES = ("trebes", "conques")
 # The inbox's mutant runs here under ``make soak`` only (two more start-ups); the default run shows it
 # in test_reordering, in-process.

@@ -14,7 +14,7 @@ from tests.support.faultkit import in_process, network_scene, users_of
 from tests.support.multinode import network
 from tests.support.workload import Workload, length
 
-LOAD = length(3.0, 60.0)
+LOAD = length(2.0, 60.0)
 
 
 @pytest.mark.slow

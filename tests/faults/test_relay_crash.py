@@ -11,7 +11,7 @@ from tests.support.checker import Verdict
 from tests.support.faultkit import ServiceProcesses, prepare_topology
 from tests.support.workload import SOAK, Workload, length
 
-LOAD = length(3.0, 60.0)
+LOAD = length(2.0, 60.0)
 # The dedupe's mutant runs under ``make soak`` only: two more service start-ups (~15 s today).
 WITHOUT_DEDUPE: list[str | None] = [None, "publishes-without-msg-id"][:1 + SOAK]
 

@@ -14,7 +14,7 @@ from tests.support.bus import eventually
 from tests.support.faultkit import in_process
 from tests.support.workload import Workload, citizen, length
 
-LOAD = length(3.0, 60.0)
+LOAD = length(2.0, 60.0)
 STREAM = origin_stream_name("hub")
 
 

@@ -3,6 +3,7 @@ fault point or a mutation, and the same services in-process for faults that need
 
 import asyncio
 import contextlib
+import functools
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -65,7 +66,7 @@ class ServiceProcesses:
         """Until every process still running says it is ready (they start side by side)."""
         for proc, log in zip(self.running, self.logs, strict=True):
             if proc.returncode is None:
-                await eventually(lambda p=proc, f=log: self._started(p, f), bool, 60, "a service to start")
+                await eventually(functools.partial(self._started, proc, log), bool, 60, "a service to start")
 
     async def last_exited(self) -> bool:
         return self.running[-1].returncode is not None
