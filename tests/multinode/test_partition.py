@@ -16,6 +16,7 @@ from tests.support.bus import eventually, of_type, stream_events
 from tests.support.multinode import make_ca, network
 
 STARTS = datetime.now(UTC) + timedelta(days=2)
+SOURCE_RETRY_MAX = 150.0  # nats-server's longest wait before it retries a source, plus a margin
 
 
 def citizen(n: int) -> dict[str, Any]:
@@ -134,8 +135,10 @@ async def test_hub_restart_and_a_reinstalled_site(tmp_path: Path) -> None:
         await hub.stop()
         await send(trebes, workshop("w-during", "trebes", capacity=5))
         await hub.start()
+        # A source whose far end was away is retried by nats-server after 10 s, then 10 s more per failed
+        # attempt, up to 2 min (stream.go calculateRetryBackoff): on a loaded machine that is the wait.
         await eventually(lambda: events(hub, net.NETWORK_STREAM, "booking.workshop_scheduled"),
-                         lambda e: len(e) == 2, 60, "what the site did while the hub was down")
+                         lambda e: len(e) == 2, SOURCE_RETRY_MAX, "what the site did while the hub was down")
 
         # The site box is replaced: an empty store joins again under the same name.
         await trebes.stop()
@@ -147,7 +150,7 @@ async def test_hub_restart_and_a_reinstalled_site(tmp_path: Path) -> None:
         await trebes.start()
         await send(trebes, workshop("w-after", "trebes", capacity=5))
         final = await eventually(lambda: events(hub, net.NETWORK_STREAM, "booking.workshop_scheduled"),
-                                 lambda e: len(e) >= 3, 60, "the reinstalled site's first event")
+                                 lambda e: len(e) >= 3, SOURCE_RETRY_MAX, "the reinstalled site's first event")
         ids = [e["workshop_id"] for e in final]
         assert sorted(ids) == ["w-after", "w-before", "w-during"], ids
         assert before[0]["event_id"] in {e["event_id"] for e in final}
