@@ -51,6 +51,16 @@ async def wait_count(js: JetStreamContext, target: int, timeout: float) -> float
     return time.perf_counter()
 
 
+async def wait_pulling(js: JetStreamContext, timeout: float) -> None:
+    """Until the service process has its pull request open: requests sent before would queue behind
+    its start-up (imports, migrations) and measure that instead of the steady state."""
+    deadline = time.monotonic() + timeout
+    while (await js.consumer_info("TL_HUB", booking_app.NAME)).num_waiting < 1:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the booking service never started pulling")
+        await asyncio.sleep(0.05)
+
+
 def workshops(count: int, capacity: int) -> list[bk.WorkshopScheduleRequested]:
     starts = datetime.now(UTC) + timedelta(days=7)
     return [
@@ -114,8 +124,7 @@ async def latency_at_rate(nc: NATS, js: JetStreamContext, env: dict[str, str], l
 
     subs = [await nc.subscribe(f"tl.hub.{t}", cb=on_outcome) for t in OUTCOMES]
     try:
-        await wait_count(js, 0, 5)
-        await asyncio.sleep(2.0)  # warm-up of the fresh process (imports, first connections)
+        await wait_pulling(js, 60)
         interval = 1.0 / rate
         next_at = time.perf_counter()
         for n in range(count):

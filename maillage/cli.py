@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -141,6 +142,11 @@ async def cmd_service(args: argparse.Namespace) -> int:
 
 async def run_node(node: Node, seed: bool) -> int:
     stop = stop_on_signals()
+    # Modules and schemas live as long as the process: out of the collector's sight, a full collection
+    # no longer walks them (measured: 100-160 ms pauses, the whole p99 latency, and a third of the
+    # throughput without).
+    gc.collect()
+    gc.freeze()
     await node.start()
     try:
         print("\n".join(node.describe()), flush=True)

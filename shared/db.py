@@ -1,10 +1,13 @@
 """Database engines: SQLite at sites (WAL, synchronous=FULL), PostgreSQL at the hub, same code."""
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -22,10 +25,54 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, pool_size=5, max_overflow=5, **kwargs)
 
 
+BUSY_WAIT = 10.0  # how long a writer waits for another to finish before the error is raised (transient)
+
+
+class LoopConnection(aiosqlite.Connection):
+    """aiosqlite with statements run on the event loop's thread; only COMMIT goes to its thread.
+
+    Through SQLAlchemy each aiosqlite statement costs four thread hand-offs (cursor, execute, fetch,
+    close): ~540 µs for ``SELECT 1`` against ~15 µs inline, and a booking batch runs ten statements.
+    SQLite statements on small rows take microseconds; the one slow step is the fsync of COMMIT,
+    which stays off the loop. The loop must never sleep in SQLite's busy handler (the holder of the
+    lock may be a coroutine of this very loop), so ``busy_timeout`` is 0 and a statement that finds
+    the database locked outside a transaction (``BEGIN IMMEDIATE``) is retried here, asynchronously.
+    """
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        if getattr(fn, "__name__", "") == "commit":
+            return await super()._execute(fn, *args, **kwargs)
+        deadline = 0.0
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.OperationalError as exc:
+                if self._connection.in_transaction or "locked" not in str(exc):
+                    raise
+                now = asyncio.get_running_loop().time()
+                deadline = deadline or now + BUSY_WAIT
+                if now > deadline:
+                    raise
+                await asyncio.sleep(0.002)
+
+
+def _loop_connection(path: str) -> LoopConnection:
+    def connector() -> sqlite3.Connection:
+        return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    connection = LoopConnection(connector, iter_chunk_size=64)
+    connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite: never hold up interpreter exit
+    return connection
+
+
 def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if path and path != ":memory:" and "?" not in path:
+        kwargs.setdefault("async_creator", lambda: _loop_connection(path))
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -37,7 +84,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed transaction survives power loss in WAL mode (NORMAL may lose the last ones).
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA busy_timeout=0")  # waiting for the write lock: LoopConnection, off the loop
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()

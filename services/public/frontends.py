@@ -9,7 +9,6 @@ from typing import Protocol
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-from services.bot.app import BotFrontEnd
 from services.bot.settings import BotSettings
 from services.console.app import ConsoleServer
 from services.public.app import PublicServer
@@ -25,9 +24,15 @@ class FrontEnd(Protocol):
     async def stop(self) -> None: ...
 
 
+def bot_front_end(service: RunningService, nc: NATS, js: JetStreamContext) -> FrontEnd:
+    from services.bot.frontend import BotFrontEnd  # aiogram: ~3 s of start-up, only where a token is set
+
+    return BotFrontEnd(service, nc, js)
+
+
 LABELS = {"console": "Console d'accueil", "public": "Page publique", "bot": "Bot Telegram (API)"}
 SERVERS: dict[str, Callable[[RunningService, NATS, JetStreamContext], FrontEnd]] = {
-    "console": ConsoleServer, "public": PublicServer, "bot": BotFrontEnd}
+    "console": ConsoleServer, "public": PublicServer, "bot": bot_front_end}
 
 
 async def start_front_ends(running: list[RunningService], nc: NATS, js: JetStreamContext) -> dict[str, FrontEnd]:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from maillage.node import connect, ensure_topology
 from services.bot import app as bot_app
+from services.bot.frontend import BotFrontEnd
 from services.bot.settings import BotSettings
 from services.console import app as console_app
 from services.console import cli as console_cli
@@ -228,7 +229,7 @@ BOT_TOKEN = "424242:TEST-token-for-the-local-stand-in"
 def bot_front(nats_url: str, database_url: str, clock: FakeClock, api_url: str, **overrides: Any) -> Any:
     settings = BotSettings(**_values(nats_url, database_url, {
         "bot_token": BOT_TOKEN, "bot_api_url": api_url, "bot_delivery_seconds": 0.1, **overrides}))
-    return front_end(settings, bot_app.definition(settings), bot_app.BotFrontEnd, clock)
+    return front_end(settings, bot_app.definition(settings), BotFrontEnd, clock)
 
 
 # --- a real headless Chromium (Debian's), driven by Playwright; axe-core injected for accessibility ---------
