@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nats
 
-from benchmarks import booking, convergence, memory, raw_nats
+from benchmarks import booking, convergence, ingestion, memory, raw_nats
 from shared.natsserver import EmbeddedNatsServer, NatsServerConfig
 
 COUNT = int(os.environ.get("MAILLAGE_BENCH_COUNT", "20000"))
@@ -67,6 +67,7 @@ async def main() -> dict[str, object]:
         if url:
             results["postgresql"] = await booking_figures(root, "postgresql", url)
     results["convergence"] = await convergence.main(COUNT)
+    results["ingestion"] = await ingestion.main(COUNT)
     results["memory"] = await memory.main()
     return results
 
@@ -97,6 +98,19 @@ def table(results: dict[str, object]) -> str:
             f"{'same through Maillage site + hub nodes (s)':58} {conv['maillage_converged_s']:>10.1f} "
             f"{conv['maillage_converged_s'] / conv['raw_sourcing_s']:>11.2f}x",
         ]
+    ingest = results.get("ingestion")
+    if isinstance(ingest, dict):
+        for key, row in ingest.items():
+            if not key.startswith("sites_"):
+                continue
+            sites = f"{row['sites']} sites, {row['events']} events"
+            done = row["maillage_consumer_done_s"]
+            lines += [
+                f"{'hub ingestion, ' + sites + ', raw sourcing (ev/s)':58} {row['raw_events_per_s']:>10.0f}",
+                f"{'  same, persisted by every hub service (ev/s, ≥ 5,000)':58} {row['maillage_events_per_s']:>10.0f} "
+                f"{row['maillage_events_per_s'] / row['raw_events_per_s']:>12.2f}",
+                f"  slowest hub service: {max(done, key=done.get)}",
+            ]
     mem = results.get("memory")
     if isinstance(mem, dict):
         lines += [

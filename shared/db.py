@@ -25,6 +25,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, pool_size=5, max_overflow=5, **kwargs)
 
 
+YIELD_EVERY = 0.005  # seconds of statements in a row before the loop gets a turn
 BUSY_WAIT = 10.0  # how long a writer waits for another to finish before the error is raised (transient)
 
 
@@ -39,11 +40,19 @@ class LoopConnection(aiosqlite.Connection):
     the database locked outside a transaction (``BEGIN IMMEDIATE``) is retried here, asynchronously.
     """
 
+    _ran_since = 0.0  # when the statements run back to back without letting the loop breathe began
+
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         if getattr(fn, "__name__", "") == "commit":
             return await super()._execute(fn, *args, **kwargs)
+        now = asyncio.get_running_loop().time()
+        if now - self._ran_since > YIELD_EVERY:
+            # A batch of hundreds of statements would otherwise hold the loop (web pages, health checks,
+            # NATS pings) for its whole length: let it run between two statements now and then.
+            await asyncio.sleep(0)
+            self._ran_since = asyncio.get_running_loop().time()
         deadline = 0.0
         while True:
             try:

@@ -117,6 +117,11 @@ async def ensure(js: JetStreamContext, streams: list[StreamConfig], consumers: l
     return report
 
 
+def _unset_is_unlimited(value: object) -> object:
+    # The server answers -1 for a limit the config left unset: the same thing, not a drift to "fix".
+    return -1 if value is None else value
+
+
 async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> str:
     assert config.name
     try:
@@ -128,7 +133,7 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> str:
     drift = [
         name
         for name in ("subjects", "max_age", "max_bytes", "discard", "duplicate_window")
-        if getattr(current, name) != getattr(config, name)
+        if _unset_is_unlimited(getattr(current, name)) != _unset_is_unlimited(getattr(config, name))
     ]
     if sorted(s.name for s in current.sources or []) != sorted(s.name for s in config.sources or []):
         drift.append("sources")

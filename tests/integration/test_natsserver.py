@@ -11,7 +11,10 @@ import nats
 import pytest
 from nats.js.api import StorageType, StreamConfig
 
+from maillage import registry
+from maillage.node import ensure_topology
 from shared.natsserver import EmbeddedNatsServer, NatsServerConfig, NatsServerError, nats_server_binary
+from shared.settings import NodeSettings
 from tests.support.fixtures import nats_server  # noqa: F401  (fixture used by name)
 from tests.support.nats import start_nats
 
@@ -181,3 +184,18 @@ def test_tls_ca_is_rendered_per_remote(tmp_path: Path) -> None:
         store_dir=tmp_path, server_name="s", leaf_remotes=[{"url": "tls://hub:7422", "ca_file": "/ca.pem"}]
     )
     assert 'tls: { ca_file: "/ca.pem" }' in config.render()
+
+
+async def test_a_second_start_finds_the_topology_as_it_left_it(nats_server: EmbeddedNatsServer) -> None:  # noqa: F811
+    settings = NodeSettings(site="hub")
+    definitions = [d for _, d in registry.definitions(list(registry.HUB_SERVICES))]
+    nc = await nats.connect(nats_server.url)
+    try:
+        js = nc.jetstream()
+        first = await ensure_topology(js, settings, definitions)
+        again = await ensure_topology(js, settings, definitions)
+        assert any(line.endswith("créé") for line in first)
+        # Nothing rewritten at every start (TL_DLQ's unset max_bytes once read back as a change).
+        assert [line for line in again if not line.endswith("conforme")] == []
+    finally:
+        await nc.close()
