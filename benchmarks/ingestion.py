@@ -24,6 +24,7 @@ stored it. ``lost_heads`` reports that state if it ever shows up here.
 """
 
 import asyncio
+import gc
 import os
 import random
 import secrets
@@ -412,6 +413,8 @@ async def maillage_ingestion(root: Path, passwords: dict[str, str], per_site: in
     async with simulated_sites(root / "sites", passwords, leaf, per_site) as sites:
         node = hub_node(root, passwords, leaf)
         try:
+            gc.collect()
+            gc.freeze()  # as `maillage up` does before starting (maillage/cli.py run_node)
             await node.start()
             assert node.js is not None
             js = node.js

@@ -4,6 +4,7 @@ Services never declare streams by side effect; ``maillage streams`` (and ``maill
 ``ensure`` here, which creates what is missing, updates what drifted and reports it.
 """
 
+import time
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
@@ -28,9 +29,16 @@ def origin_stream_name(origin: str) -> str:
 
 def origin_stream(origin: str, max_age_days: int, max_bytes: int) -> StreamConfig:
     """What one node produced. Discard *new* when full: a refused publish keeps the event in the
-    outbox, whereas discard-old would silently drop events the hub may not have seen yet."""
+    outbox, whereas discard-old would silently drop events the hub may not have seen yet.
+
+    A new stream's numbering starts at the creation time in milliseconds, not at 1: when a node's
+    store is lost and the node starts empty under the same name, the durable sources reading it at
+    the other end already hold sequences up to N, and may ask its consumer to resume after N. From
+    1 the replaced box's first N events would be skipped; from the clock they all come after.
+    """
     return StreamConfig(
         name=origin_stream_name(origin),
+        first_seq=int(time.time() * 1000),
         subjects=[f"tl.{origin}.>"],
         storage=StorageType.FILE,
         retention=RetentionPolicy.LIMITS,
@@ -139,6 +147,7 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> str:
         drift.append("sources")
     if not drift:
         return f"flux {config.name}: conforme"
+    config.first_seq = current.first_seq  # a numbering is chosen once, at creation
     await js.update_stream(config)
     return f"flux {config.name}: mis à jour ({', '.join(drift)})"
 

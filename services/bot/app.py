@@ -5,7 +5,7 @@ from typing import Any
 from services.bot import tables
 from services.bot.handlers import HANDLERS
 from services.bot.settings import BotSettings
-from shared.messaging import UnitOfWork
+from services.public.store import ReadModelUnitOfWork
 from shared.service import ServiceDefinition
 
 NAME = "bot"
@@ -18,6 +18,6 @@ def definition(settings: BotSettings) -> ServiceDefinition:
         uow.staff_chats = staff_chats
 
     return ServiceDefinition(
-        name=NAME, metadata=tables.metadata, tables=tables.messaging, uow_class=UnitOfWork, handlers=HANDLERS,
-        configure_uow=configure,
+        name=NAME, metadata=tables.metadata, tables=tables.messaging, uow_class=ReadModelUnitOfWork,
+        handlers=HANDLERS, configure_uow=configure,
     )

@@ -11,8 +11,8 @@ from services.console.settings import ConsoleSettings
 from services.console.web import Console
 from services.public.app import read_model
 from services.public.client import RequestClient
+from services.public.store import ReadModelUnitOfWork
 from services.public.webserver import WebServer
-from shared.messaging import UnitOfWork
 from shared.service import RunningService, ServiceDefinition
 
 NAME = "console"
@@ -20,7 +20,8 @@ NAME = "console"
 
 def definition(settings: ConsoleSettings) -> ServiceDefinition:
     return ServiceDefinition(
-        name=NAME, metadata=tables.metadata, tables=tables.messaging, uow_class=UnitOfWork, handlers=HANDLERS,
+        name=NAME, metadata=tables.metadata, tables=tables.messaging, uow_class=ReadModelUnitOfWork,
+        handlers=HANDLERS,
     )
 
 

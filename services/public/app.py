@@ -7,9 +7,9 @@ from services.public import tables
 from services.public.client import ReadModel, RequestClient
 from services.public.handlers import HANDLERS
 from services.public.settings import PublicSettings
+from services.public.store import ReadModelUnitOfWork
 from services.public.web import PublicPages
 from services.public.webserver import WebServer
-from shared.messaging import UnitOfWork
 from shared.service import RunningService, ServiceDefinition
 
 NAME = "public"
@@ -17,7 +17,8 @@ NAME = "public"
 
 def definition(settings: PublicSettings) -> ServiceDefinition:
     return ServiceDefinition(
-        name=NAME, metadata=tables.metadata, tables=tables.messaging, uow_class=UnitOfWork, handlers=HANDLERS,
+        name=NAME, metadata=tables.metadata, tables=tables.messaging, uow_class=ReadModelUnitOfWork,
+        handlers=HANDLERS,
     )
 
 

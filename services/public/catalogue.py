@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import Boolean, Column, ColumnElement, Float, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.public.rows import change, upsert
 from shared.contract import attendance as att
 from shared.contract import booking as bk
 from shared.contract.envelope import Event
@@ -62,50 +61,53 @@ Handler = Callable[[Any, Any], Awaitable[None]]
 
 
 def catalogue_handlers(t: CatalogueTables) -> dict[type[Event], Handler]:
+    """Handlers for a ``ReadModelUnitOfWork``: they note row changes, written for the whole batch at commit."""
+
     async def scheduled(e: bk.WorkshopScheduled, uow: Any) -> None:
-        await upsert(uow.conn, t.workshops, {"workshop_id": e.workshop_id}, {
+        uow.rows.upsert(t.workshops, {"workshop_id": e.workshop_id}, {
             "site": e.site, "room": e.room, "title": e.title, "themes": ",".join(e.themes), "level": e.level,
             "starts_at": e.starts_at.timestamp(), "ends_at": e.ends_at.timestamp(), "capacity": e.capacity,
             "status": "scheduled",
         })
 
     async def rescheduled(e: bk.WorkshopRescheduled, uow: Any) -> None:
-        await change(uow.conn, t.workshops, {"workshop_id": e.workshop_id}, {
+        uow.rows.change(t.workshops, {"workshop_id": e.workshop_id}, {
             "room": e.room, "starts_at": e.starts_at.timestamp(), "ends_at": e.ends_at.timestamp()})
-        await change(uow.conn, t.bookings, {"workshop_id": e.workshop_id}, {"starts_at": e.starts_at.timestamp()})
+        await uow.rows.update_where(t.bookings, t.bookings.c.workshop_id == e.workshop_id,
+                                    {"starts_at": e.starts_at.timestamp()})
 
     async def workshop_cancelled(e: bk.WorkshopCancelled, uow: Any) -> None:
-        await change(uow.conn, t.workshops, {"workshop_id": e.workshop_id}, {"status": "cancelled"})
+        uow.rows.change(t.workshops, {"workshop_id": e.workshop_id}, {"status": "cancelled"})
 
     async def closed(e: att.SessionClosed, uow: Any) -> None:
-        await change(uow.conn, t.workshops, {"workshop_id": e.workshop_id}, {"status": "closed"})
+        uow.rows.change(t.workshops, {"workshop_id": e.workshop_id}, {"status": "closed"})
 
     async def confirmed(e: bk.BookingConfirmed, uow: Any) -> None:
         if e.workshop_id is not None:  # slots at a workstation are not in the catalogue
-            await _booking(uow, e, e.workshop_id, "confirmed")
+            _booking(uow, e, e.workshop_id, "confirmed")
 
     async def waitlisted(e: bk.BookingWaitlisted, uow: Any) -> None:
-        await _booking(uow, e, e.workshop_id, "waitlisted", queued=e.hlc)
+        _booking(uow, e, e.workshop_id, "waitlisted", queued=e.hlc)
 
     async def promoted(e: bk.BookingPromoted, uow: Any) -> None:
-        await change(uow.conn, t.bookings, {"booking_id": e.booking_id}, {"status": "confirmed"})
+        uow.rows.change(t.bookings, {"booking_id": e.booking_id}, {"status": "confirmed"})
 
     async def cancelled(e: bk.BookingCancelled, uow: Any) -> None:
-        await change(uow.conn, t.bookings, {"booking_id": e.booking_id}, {"status": "cancelled"})
+        uow.rows.change(t.bookings, {"booking_id": e.booking_id}, {"status": "cancelled"})
 
     async def checked_in(e: att.CheckedIn, uow: Any) -> None:
-        await _booking(uow, e, e.workshop_id, "attended", walk_in=e.walk_in)
+        _booking(uow, e, e.workshop_id, "attended", walk_in=e.walk_in)
 
     async def no_show(e: att.NoShow, uow: Any) -> None:
-        await change(uow.conn, t.bookings, {"booking_id": e.booking_id}, {"status": "no_show"})
+        uow.rows.change(t.bookings, {"booking_id": e.booking_id}, {"status": "no_show"})
 
-    async def _booking(uow: Any, e: Any, workshop_id: str, status: str, **extra: Any) -> None:
+    def _booking(uow: Any, e: Any, workshop_id: str, status: str, **extra: Any) -> None:
         values = {"workshop_id": workshop_id, "site": e.site, "citizen_id": e.citizen.citizen_id, "status": status,
                   "age_bracket": e.citizen.age_bracket, "commune_insee": e.citizen.commune_insee,
                   "starts_at": e.starts_at.timestamp(), **extra}
         if getattr(e, "booked_by_staff", None):
             values["booked_by_staff"] = e.booked_by_staff
-        await upsert(uow.conn, t.bookings, {"booking_id": e.booking_id}, values)
+        uow.rows.upsert(t.bookings, {"booking_id": e.booking_id}, values)
 
     return {
         bk.WorkshopScheduled: scheduled, bk.WorkshopRescheduled: rescheduled, bk.WorkshopCancelled: workshop_cancelled,
