@@ -1,4 +1,5 @@
-"""One async function per incoming event: load, decide with the model, save.
+"""One async function per incoming event: load, decide with the model, save (in memory: the
+repository reads a batch's rows before its handlers run and writes them back after).
 
 Handlers only *decide* (messages written with the inbox row, in one transaction); the sender job
 delivers them later. So a redelivered event is a no-op and a slow provider never holds the bus.
@@ -8,7 +9,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from services.notifications import erasure
 from services.notifications import model as m
 from services.notifications.inventory_events import INVENTORY_HANDLERS
 from services.notifications.purposes import ALL_CHANNELS
@@ -59,8 +59,8 @@ async def erase_citizen(e: pv.CitizenErased, uow: Uow) -> None:
     if e.origin != HUB:
         return  # only the hub decides an erasure (DESIGN §4)
     await uow.repo.cancel_open("citizen_erased", recipient=e.citizen_id)
-    await erasure.forget(uow.conn, e.citizen_id)
-    await erasure.log_erasure(uow.conn, e.citizen_id, e.occurred_at)
+    await uow.repo.forget(e.citizen_id)
+    await uow.repo.log_erasure(e.citizen_id, e.occurred_at)
 
 
 async def change_purpose_consent(e: pv.PurposeConsentChanged, uow: Uow) -> None:
@@ -73,7 +73,7 @@ async def change_purpose_consent(e: pv.PurposeConsentChanged, uow: Uow) -> None:
 
 
 async def _stale(citizen_id: str, at: datetime, uow: Uow) -> bool:
-    erased_at = await erasure.erased_at(uow.conn, citizen_id)
+    erased_at = await uow.repo.erased_at(citizen_id)
     return erased_at is not None and at.timestamp() <= erased_at
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.bot import app as bot_app
@@ -27,6 +27,7 @@ from shared.hlc import HybridClock
 from shared.migrations import ensure_schema
 from shared.service import ServiceDefinition
 from tests.support.booking import citizen
+from tests.support.tables import all_rows
 
 NOW = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
 AT = NOW + timedelta(days=2)
@@ -188,12 +189,7 @@ class ReadModel:
         self.bus = MessageBus(definition.name, unit_of_work, definition.handlers)
 
     async def rows(self) -> dict[str, list[dict[str, Any]]]:
-        async with self.engine.connect() as conn:
-            return {
-                table.name: [dict(r) for r in (await conn.execute(
-                    select(table).order_by(*table.primary_key.columns))).mappings()]
-                for table in self.definition.metadata.sorted_tables
-            }
+        return await all_rows(self.engine, self.definition.metadata)
 
     async def wipe(self) -> None:
         async with self.engine.begin() as conn:
