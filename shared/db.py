@@ -26,6 +26,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 YIELD_EVERY = 0.005  # seconds of statements in a row before the loop gets a turn
+GAP = 0.001  # statements further apart than this are not "in a row": the loop ran in between
 BUSY_WAIT = 10.0  # how long a writer waits for another to finish before the error is raised (transient)
 
 
@@ -40,23 +41,29 @@ class LoopConnection(aiosqlite.Connection):
     the database locked outside a transaction (``BEGIN IMMEDIATE``) is retried here, asynchronously.
     """
 
-    _ran_since = 0.0  # when the statements run back to back without letting the loop breathe began
+    _run_began = 0.0  # statements running back to back, without the loop getting a turn, since then
+    _last_ran = 0.0
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         if getattr(fn, "__name__", "") == "commit":
             return await super()._execute(fn, *args, **kwargs)
-        now = asyncio.get_running_loop().time()
-        if now - self._ran_since > YIELD_EVERY:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if now - self._last_ran > GAP:
+            self._run_began = now
+        elif now - self._run_began > YIELD_EVERY:
             # A batch of hundreds of statements would otherwise hold the loop (web pages, health checks,
             # NATS pings) for its whole length: let it run between two statements now and then.
             await asyncio.sleep(0)
-            self._ran_since = asyncio.get_running_loop().time()
+            self._run_began = loop.time()
         deadline = 0.0
         while True:
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
+                self._last_ran = loop.time()
+                return result
             except sqlite3.OperationalError as exc:
                 if self._connection.in_transaction or "locked" not in str(exc):
                     raise
