@@ -22,9 +22,15 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
+    # A transaction of ours never waits on anything but the database. One left open by a frozen process
+    # (SIGSTOP, a paused VM) would hold its row locks, and every other instance behind them, for ever:
+    # the server ends it instead, and that process retries when it wakes (a transient error).
+    settings = {"idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_MS)}
+    kwargs.setdefault("connect_args", {}).setdefault("server_settings", settings)
     return create_async_engine(url, pool_size=5, max_overflow=5, **kwargs)
 
 
+IDLE_IN_TRANSACTION_MS = 5000
 YIELD_EVERY = 0.005  # seconds of statements in a row before the loop gets a turn
 GAP = 0.001  # statements further apart than this are not "in a row": the loop ran in between
 BUSY_WAIT = 10.0  # how long a writer waits for another to finish before the error is raised (transient)

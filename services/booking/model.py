@@ -98,10 +98,11 @@ class Workshop:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
     def holder(self, citizen_id: str) -> Booking | None:
-        return next(
-            (b for b in self.bookings if b.citizen.citizen_id == citizen_id and b.status != Status.cancelled),
-            None,
-        )
+        # A plain loop: this runs for every seat requested, over every booking of the workshop.
+        for b in self.bookings:
+            if b.citizen.citizen_id == citizen_id and b.status != Status.cancelled:
+                return b
+        return None
 
     def find(self, booking_id: str) -> Booking | None:
         return next((b for b in self.bookings if b.booking_id == booking_id), None)
@@ -152,7 +153,8 @@ class Workshop:
         return booking
 
     def waitlist_position(self, booking: Booking) -> int:
-        return self.waitlist.index(booking) + 1
+        # By identity: list.index would compare every field of every booking ahead in the queue.
+        return next(n for n, b in enumerate(self.waitlist, start=1) if b is booking)
 
     def _check_open(self, now: datetime, rules: Rules, by_staff: bool) -> None:
         if self.status == "cancelled":
