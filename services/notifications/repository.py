@@ -14,12 +14,12 @@ changed so far, and the cached messages are read again afterwards.
 
 import copy
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import Column, ColumnElement, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifications import erasure
@@ -428,40 +428,33 @@ class NotificationsRepository:
             self._forget_messages()  # the new rows' ids are the table's: read them again if needed
 
     async def _write_activities(self) -> None:
-        if not self._activities_dirty:
-            return
-        new, changed = [], []
-        for activity_id in self._activities_dirty:
-            row = self._activities[activity_id]
-            assert row is not None
-            if activity_id in self._activities_stored:
-                changed.append({**row, "b_id": activity_id})
-            else:
-                new.append(dict(row))
-        if new:
-            await self._conn.execute(insert(activities), new)
-        if changed:
-            await self._conn.execute(update(activities).where(activities.c.activity_id == bindparam("b_id")), changed)
-        self._activities_stored.update(self._activities_dirty)
-        self._activities_dirty.clear()
+        await self._write_rows(activities.c.activity_id, self._activities, self._activities_stored,
+                               self._activities_dirty, dict)
 
     async def _write_bookings(self) -> None:
-        if not self._bookings_dirty:
+        await self._write_rows(bookings.c.booking_id, self._bookings, self._bookings_stored,
+                               self._bookings_dirty, booking_row)
+
+    async def _write_rows(self, key: Column[Any], rows: dict[str, Any], stored: set[str], dirty: dict[str, None],
+                          to_row: Callable[[Any], dict[str, Any]]) -> None:
+        """The batch's new rows in one INSERT, its changed rows in one UPDATE, keyed by ``key``."""
+        if not dirty:
             return
         new, changed = [], []
-        for booking_id in self._bookings_dirty:
-            b = self._bookings[booking_id]
-            assert b is not None
-            if booking_id in self._bookings_stored:
-                changed.append({**booking_row(b), "b_id": booking_id})
+        for row_id in dirty:
+            row = rows[row_id]
+            assert row is not None
+            if row_id in stored:
+                changed.append({**to_row(row), "b_id": row_id})
             else:
-                new.append(booking_row(b))
+                new.append(to_row(row))
+        table = key.table
         if new:
-            await self._conn.execute(insert(bookings), new)
+            await self._conn.execute(insert(table), new)
         if changed:
-            await self._conn.execute(update(bookings).where(bookings.c.booking_id == bindparam("b_id")), changed)
-        self._bookings_stored.update(self._bookings_dirty)
-        self._bookings_dirty.clear()
+            await self._conn.execute(update(table).where(key == bindparam("b_id")), changed)
+        stored.update(dirty)
+        dirty.clear()
 
     async def _write_messages(self) -> bool:
         """The statements the handlers' decisions stand for, grouped; True if any was written."""
