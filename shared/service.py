@@ -49,6 +49,7 @@ class ServiceDefinition:
     configure_uow: Callable[[Any], None] = lambda uow: None
     jobs: list[tuple[float, Job]] = field(default_factory=list)  # (period in seconds, job)
     foreign_facts: frozenset[type[Event]] = frozenset()  # facts read only from other nodes
+    warm_up: Job | None = None  # run once before the first message is taken (e.g. filling a cache)
 
 
 def consumer_spec(
@@ -137,6 +138,11 @@ class RunningService:
 
     async def start(self) -> None:
         await self.create_schema()
+        if self.definition.warm_up is not None:
+            try:
+                await self.definition.warm_up(self)
+            except Exception:  # only ever an optimisation: the service works without it
+                log.exception("%s: warm-up failed", self.definition.name)
         name = self.definition.name
         # Tasks copy the logging context: every line they log names its service and site.
         with bind(service=name, site=self.settings.site):

@@ -79,7 +79,14 @@ class Workshop:
     status: str = "scheduled"  # scheduled | cancelled | closed
     queue_counter: int = 0
     escrow_seats: int = 0  # set aside for the hub to confirm while this site is offline
-    bookings: list[Booking] = field(default_factory=list)
+    bookings: list[Booking] = field(default_factory=list)  # only ever appended to
+    # Existing bookings whose status or times a rule changed since the workshop was loaded or saved:
+    # the repository writes back these (and the new ones) instead of comparing every booking.
+    changed: list[Booking] = field(default_factory=list, repr=False, compare=False)
+    # citizen id -> their bookings here, indexed as ``bookings`` grows: "already booked?" is asked
+    # for every seat requested, and a loop over a 60-seat workshop with its waitlist cost 9% of it.
+    _by_citizen: dict[str, list[Booking]] = field(default_factory=dict, repr=False, compare=False)
+    _indexed: int = field(default=0, repr=False, compare=False)
 
     @property
     def free_seats(self) -> int:
@@ -98,11 +105,19 @@ class Workshop:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
     def holder(self, citizen_id: str) -> Booking | None:
-        # A plain loop: this runs for every seat requested, over every booking of the workshop.
-        for b in self.bookings:
+        if self._indexed < len(self.bookings):
+            for b in self.bookings[self._indexed:]:
+                self._by_citizen.setdefault(b.citizen.citizen_id, []).append(b)
+            self._indexed = len(self.bookings)
+        for b in self._by_citizen.get(citizen_id, ()):
+            # Checked again: erasure may have replaced the citizen of an indexed booking.
             if b.citizen.citizen_id == citizen_id and b.status != Status.cancelled:
                 return b
         return None
+
+    def _set(self, booking: Booking, status: Status) -> None:
+        booking.status = status
+        self.changed.append(booking)
 
     def find(self, booking_id: str) -> Booking | None:
         return next((b for b in self.bookings if b.booking_id == booking_id), None)
@@ -176,11 +191,11 @@ class Workshop:
         if now >= self.starts_at:
             raise Refusal("past", "L'atelier a commencé : l'absence sera notée à la clôture.")
         was = booking.status
-        booking.status = Status.cancelled
+        self._set(booking, Status.cancelled)
         promoted = None
         if was == Status.confirmed and self.waitlist and self.status == "scheduled" and self.free_seats > 0:
             promoted = self.waitlist[0]
-            promoted.status = Status.confirmed
+            self._set(promoted, Status.confirmed)
         return booking, was, promoted
 
     def cancel_all(self) -> list[tuple[Booking, Status]]:
@@ -192,7 +207,7 @@ class Workshop:
         for booking in self.bookings:
             if booking.active:
                 released.append((booking, booking.status))
-                booking.status = Status.cancelled
+                self._set(booking, Status.cancelled)
         return released
 
     def reschedule(self, starts_at: datetime, ends_at: datetime, room: str | None, now: datetime) -> None:
@@ -204,6 +219,7 @@ class Workshop:
         self.room = room or self.room
         for booking in self.bookings:
             booking.starts_at, booking.ends_at = starts_at, ends_at
+        self.changed += self.bookings
 
     def check_in(self, booking_id: str) -> Booking:
         booking = self.find(booking_id)
@@ -215,7 +231,7 @@ class Workshop:
             raise Refusal("already_checked_in", "Cette personne est déjà pointée présente.")
         if booking.status != Status.confirmed:
             raise Refusal("not_confirmed", "Cette réservation n'est pas confirmée (liste d'attente ou annulée).")
-        booking.status = Status.attended
+        self._set(booking, Status.attended)
         return booking
 
     def walk_in(self, booking_id: str, request_id: str, citizen: Citizen, *, override: bool) -> Booking:
@@ -230,8 +246,8 @@ class Workshop:
         if self.free_seats <= 0 and not override:
             raise Refusal("full", "Plus de place dans cet atelier (un médiateur peut forcer l'entrée).")
         if existing is not None:  # on the waitlist and came anyway
-            existing.status = Status.attended
             existing.walk_in = True
+            self._set(existing, Status.attended)
             return existing
         self.queue_counter += 1
         booking = Booking(
@@ -251,10 +267,10 @@ class Workshop:
         no_shows, released = [], []
         for booking in self.bookings:
             if booking.status == Status.confirmed:
-                booking.status = Status.no_show
+                self._set(booking, Status.no_show)
                 no_shows.append(booking)
             elif booking.status == Status.waitlisted:
-                booking.status = Status.cancelled
+                self._set(booking, Status.cancelled)
                 released.append(booking)
         return no_shows, released
 
@@ -282,6 +298,7 @@ class Resource:
     kind: str
     name: str
     slots: list[Booking] = field(default_factory=list)
+    changed: list[Booking] = field(default_factory=list, repr=False, compare=False)  # as Workshop.changed
 
     def book_slot(
         self, booking_id: str, request_id: str, citizen: Citizen, starts_at: datetime, ends_at: datetime, *,
@@ -317,6 +334,7 @@ class Resource:
             raise Refusal("past", "Le créneau a commencé.")
         was = booking.status
         booking.status = Status.cancelled
+        self.changed.append(booking)
         return booking, was
 
 

@@ -143,3 +143,49 @@ def test_slots_never_double_booked() -> None:
 def test_weekly_series() -> None:
     dates = weekly_series(NOW, NOW + timedelta(hours=1), 3)
     assert [d[0] - NOW for d in dates] == [timedelta(0), timedelta(weeks=1), timedelta(weeks=2)]
+
+
+def _state(w: Workshop) -> dict[str, tuple[object, ...]]:
+    return {b.booking_id: (b.status, b.starts_at, b.ends_at, b.walk_in, b.queue_seq) for b in w.bookings}
+
+
+@pytest.mark.parametrize("operation", [
+    lambda w: w.cancel("b0", NOW),  # with a promotion from the waitlist
+    lambda w: w.cancel("b3", NOW),  # a waitlisted person leaves
+    lambda w: w.cancel_all(),
+    lambda w: w.reschedule(NOW + timedelta(days=2), NOW + timedelta(days=2, hours=2), None, NOW),
+    lambda w: w.check_in("b1"),
+    lambda w: w.walk_in("b9", "r9", Citizen("c2"), override=True),  # a waitlisted person came anyway
+    lambda w: w.walk_in("b9", "r9", Citizen("c9"), override=True),  # somebody new: a new booking, not a change
+    lambda w: w.close(),
+])
+def test_the_rules_list_every_existing_booking_they_change(operation) -> None:  # type: ignore[no-untyped-def]
+    # The repository writes back exactly these: a change missing here would be lost at commit.
+    w = workshop(capacity=2)
+    for n in range(4):
+        book(w, n)
+    before = _state(w)
+    operation(w)
+    after = _state(w)
+    really_changed = {bid for bid, state in before.items() if after[bid] != state}
+    assert {b.booking_id for b in w.changed} == really_changed
+
+
+def test_a_cancelled_slot_is_listed_as_changed() -> None:
+    r = Resource("poste-1", "hub", "workstation", "Poste 1")
+    start = NOW + timedelta(hours=3)
+    r.book_slot("s1", "r1", Citizen("c1"), start, start + timedelta(hours=1), now=NOW, rules=RULES, active_bookings=0)
+    r.cancel("s1", NOW)
+    assert [b.booking_id for b in r.changed] == ["s1"]
+
+
+def test_already_booked_is_found_after_a_cancellation_and_a_new_booking() -> None:
+    w = workshop(capacity=3)
+    book(w, 1)
+    w.cancel("b1", NOW)
+    assert w.holder("c1") is None
+    w.request_seat("b2", "r2", Citizen("c1"), now=NOW, rules=RULES, active_bookings=0)
+    assert w.holder("c1") is w.bookings[-1]
+    with pytest.raises(Refusal) as twice:
+        book(w, 1)
+    assert twice.value.reason == "duplicate"
