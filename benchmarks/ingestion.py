@@ -5,9 +5,13 @@ the same run, the same backlog (``total`` events split over N sites) is ingested
 
 - raw: a bare hub nats-server with the same ``TL_NETWORK`` (durable sourcing of every site's stream) and
   the same site users; measured until ``TL_NETWORK`` holds every event. NATS alone: the floor.
-- Maillage: a real hub ``Node`` (its embedded nats-server, every hub service, SQLite); measured until
-  every hub consumer on ``TL_NETWORK`` has processed and acknowledged everything. A consumer
-  acknowledges only after its transaction committed, so "acknowledged" means "persisted".
+- Maillage, one process: a real hub ``Node`` as ``maillage up`` runs it (its embedded nats-server,
+  every hub service in one process, SQLite); measured until every hub consumer on ``TL_NETWORK`` has
+  processed and acknowledged everything. A consumer acknowledges only after its transaction
+  committed, so "acknowledged" means "persisted".
+- Maillage, a process per service: the same hub as ``compose.yaml`` deploys it (``maillage service
+  <name>`` for each service, against the hub's nats-server), measured the same way. It is the figure
+  that grows with the hub's cores; the one-process hub is bound to one.
 
 A simulated site is a bare nats-server (no Python services), a leaf of the hub in its own JetStream
 domain, whose ``TL_<SLUG>`` is filled before the hub exists with valid events of that origin
@@ -25,10 +29,12 @@ stored it. ``lost_heads`` reports that state if it ever shows up here.
 
 import asyncio
 import gc
+import json
 import os
 import random
 import secrets
 import socket
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -44,7 +50,7 @@ from nats.js import JetStreamContext
 
 from benchmarks.memory import rss_mb
 from maillage import registry
-from maillage.node import Node
+from maillage.node import Node, embedded_config, ensure_topology
 from shared import network as net
 from shared.contract import attendance as att
 from shared.contract import booking as bk
@@ -437,6 +443,68 @@ async def maillage_ingestion(root: Path, passwords: dict[str, str], per_site: in
             await node.stop()
 
 
+def service_env(settings: NodeSettings, nats_url: str, passwords: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")}
+    env.update({
+        "MAILLAGE_SITE": settings.site, "MAILLAGE_ROLE": settings.role, "MAILLAGE_NATS_URL": nats_url,
+        "MAILLAGE_DATA_DIR": str(settings.data_dir), "MAILLAGE_SITES": json.dumps(passwords),
+        "MAILLAGE_LOG_LEVEL": "WARNING", "MAILLAGE_METRICS_PORT": "0", "MAILLAGE_DASHBOARD_PORT": "0",
+        "MAILLAGE_CONSOLE_PORT": "0", "MAILLAGE_PUBLIC_PORT": "0",
+    })
+    return env
+
+
+async def pulling(js: JetStreamContext, durables: tuple[str, ...]) -> None:
+    """Until every service process has its pull request open on TL_NETWORK (imports and migrations done)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        infos = {i.name: i for i in await js.consumers_info(net.NETWORK_STREAM)}
+        if all(name in infos and (infos[name].num_waiting or 0) >= 1 for name in durables):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("hub service processes not pulling")
+        await asyncio.sleep(POLL)
+
+
+async def per_process_ingestion(root: Path, passwords: dict[str, str], per_site: int, log: Path) -> Progress:
+    leaf = quiet_port()
+    async with simulated_sites(root / "sites", passwords, leaf, per_site) as sites:
+        overrides: dict[str, Any] = node_settings(root, net.HUB, sites=passwords, leaf_port=leaf,
+                                                  nats_port=quiet_port())
+        settings = NodeSettings(**overrides)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        server = EmbeddedNatsServer(embedded_config(settings))
+        async with server:
+            nc = await nats.connect(server.url)
+            processes: list[asyncio.subprocess.Process] = []
+            try:
+                js = nc.jetstream(timeout=10)
+                definitions = registry.definitions(list(registry.HUB_SERVICES), **overrides)
+                await ensure_topology(js, settings, [d for _, d in definitions])
+                env = service_env(settings, server.url, passwords)
+                with log.open("ab") as handle:
+                    for name in registry.HUB_SERVICES:
+                        processes.append(await asyncio.create_subprocess_exec(
+                            sys.executable, "-m", "maillage", "service", name, env=env, stdout=handle,
+                            stderr=handle))
+                await pulling(js, registry.HUB_SERVICES)
+
+                async def complete(progress: Progress) -> bool:
+                    return await hub_consumers_done(js, progress)
+
+                progress = await measured(js, sites, per_site, complete, POLL)
+                problems = await dead_letters(js)
+                if problems:
+                    raise RuntimeError("the hub dead-lettered part of the backlog:\n" + "\n".join(problems))
+                return progress
+            finally:
+                for proc in processes:
+                    if proc.returncode is None:
+                        proc.terminate()
+                await asyncio.gather(*(proc.wait() for proc in processes))
+                await nc.close()
+
+
 async def measure(root: Path, sites: int, total: int) -> dict[str, object]:
     passwords = site_passwords(sites)
     per_site = total // sites
@@ -445,8 +513,10 @@ async def measure(root: Path, sites: int, total: int) -> dict[str, object]:
     events = per_site * sites
     raw = await raw_ingestion(root / "raw", passwords, per_site)
     ours, lag = await maillage_ingestion(root / "maillage", passwords, per_site)
+    apart = await per_process_ingestion(root / "processes", passwords, per_site, root / "services.log")
     assert raw.sourced_s is not None and ours.sourced_s is not None
     maillage_s = max(ours.consumers_done_s.values())
+    apart_s = max(apart.consumers_done_s.values())
     return {
         "sites": sites,
         "events": events,
@@ -459,6 +529,9 @@ async def measure(root: Path, sites: int, total: int) -> dict[str, object]:
         "maillage_consumer_done_s": dict(sorted(ours.consumers_done_s.items(), key=lambda kv: kv[1])),
         "hub_node_rss_peak_mb": ours.rss_peak_mb,
         "hub_loop_lag_max_s": lag.max_s,
+        "per_process_s": apart_s,
+        "per_process_events_per_s": events / apart_s,
+        "per_process_consumer_done_s": dict(sorted(apart.consumers_done_s.items(), key=lambda kv: kv[1])),
         "target_events_per_s": TARGET_PER_S,
     }
 

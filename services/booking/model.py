@@ -6,6 +6,7 @@ No I/O and no framework here: a rule is changed in this file and tested in tests
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 
 
 class Refusal(Exception):
@@ -27,6 +28,7 @@ class Status(StrEnum):
 
 ACTIVE = (Status.confirmed, Status.waitlisted)
 SEATED = (Status.confirmed, Status.attended)
+_queue_seq = attrgetter("queue_seq")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,13 @@ class Workshop:
     # for every seat requested, and a loop over a 60-seat workshop with its waitlist cost 9% of it.
     _by_citizen: dict[str, list[Booking]] = field(default_factory=dict, repr=False, compare=False)
     _indexed: int = field(default=0, repr=False, compare=False)
+    # Seats taken and the waitlist, counted as ``bookings`` grows and again after a status changed
+    # (``_set``): every seat requested asks both, and counting a long waitlist each time cost 9%.
+    _seated: int = field(default=0, repr=False, compare=False)
+    _waiting: list[Booking] = field(default_factory=list, repr=False, compare=False)
+    _counted: int = field(default=0, repr=False, compare=False)
+    _status_changes: int = field(default=0, repr=False, compare=False)
+    _counted_changes: int = field(default=0, repr=False, compare=False)
 
     @property
     def free_seats(self) -> int:
@@ -94,11 +103,26 @@ class Workshop:
 
     @property
     def seats_taken(self) -> int:
-        return sum(1 for b in self.bookings if b.status in SEATED)
+        self._count()
+        return self._seated
 
     @property
     def waitlist(self) -> list[Booking]:
-        return sorted((b for b in self.bookings if b.status == Status.waitlisted), key=lambda b: b.queue_seq)
+        self._count()
+        return list(self._waiting)
+
+    def _count(self) -> None:
+        if self._counted_changes != self._status_changes:
+            self._seated, self._waiting, self._counted = 0, [], 0
+            self._counted_changes = self._status_changes
+        if self._counted < len(self.bookings):
+            for b in self.bookings[self._counted:]:
+                if b.status in SEATED:
+                    self._seated += 1
+                elif b.status == Status.waitlisted:
+                    self._waiting.append(b)
+            self._waiting.sort(key=_queue_seq)
+            self._counted = len(self.bookings)
 
     @property
     def duration_minutes(self) -> int:
@@ -116,8 +140,10 @@ class Workshop:
         return None
 
     def _set(self, booking: Booking, status: Status) -> None:
+        # Every status change of a booking already in ``bookings`` goes through here.
         booking.status = status
         self.changed.append(booking)
+        self._status_changes += 1
 
     def find(self, booking_id: str) -> Booking | None:
         return next((b for b in self.bookings if b.booking_id == booking_id), None)

@@ -169,6 +169,10 @@ def test_the_rules_list_every_existing_booking_they_change(operation) -> None:  
     after = _state(w)
     really_changed = {bid for bid, state in before.items() if after[bid] != state}
     assert {b.booking_id for b in w.changed} == really_changed
+    # Seats and waitlist are counted incrementally: they must equal a count from scratch.
+    assert w.seats_taken == sum(1 for b in w.bookings if b.status in (Status.confirmed, Status.attended))
+    waiting = sorted((b for b in w.bookings if b.status == Status.waitlisted), key=lambda b: b.queue_seq)
+    assert [b.booking_id for b in w.waitlist] == [b.booking_id for b in waiting]
 
 
 def test_a_cancelled_slot_is_listed_as_changed() -> None:
