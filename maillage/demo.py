@@ -15,7 +15,7 @@ SITES = [
     ("hub", "Pôle numérique de Carcassonne (exemple)", "11069"),
     ("trebes", "Tiers-lieu de Trèbes (exemple)", "11397"),
     ("conques", "Tiers-lieu de Conques-sur-Orbiel (exemple)", "11099"),
-    ("saissac", "Tiers-lieu de Saissac (exemple)", "11367"),
+    ("alzonne", "Tiers-lieu d'Alzonne (exemple)", "11009"),
     ("capendu", "Tiers-lieu de Capendu (exemple)", "11068"),
     ("montolieu", "Tiers-lieu de Montolieu (exemple)", "11253"),
 ]

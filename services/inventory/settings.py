@@ -4,7 +4,7 @@ from pydantic import Field
 
 from shared.settings import NodeSettings
 
-KNOWN_SITES = ("hub", "trebes", "conques", "saissac", "capendu", "montolieu")
+KNOWN_SITES = ("hub", "trebes", "conques", "alzonne", "capendu", "montolieu")
 
 # Days a take-home loan lasts by default, per kind of asset.
 DEFAULT_LOAN_DAYS = {

@@ -31,8 +31,8 @@ PLACES: dict[str, Place] = {
         "Tiers-lieu de Conques-sur-Orbiel", "2 avenue de l'Exemple, 11600 Conques-sur-Orbiel", "04 68 00 00 02",
         "Tiers-lieu Conques",
     ),
-    "saissac": Place(
-        "Tiers-lieu de Saissac", "3 rue de l'Exemple, 11310 Saissac", "04 68 00 00 03", "Tiers-lieu Saissac"
+    "alzonne": Place(
+        "Tiers-lieu d'Alzonne", "3 rue de l'Exemple, 11170 Alzonne", "04 68 00 00 03", "Tiers-lieu Alzonne"
     ),
     "capendu": Place(
         "Tiers-lieu de Capendu", "4 boulevard de l'Exemple, 11700 Capendu", "04 68 00 00 04", "Tiers-lieu Capendu"

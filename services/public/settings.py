@@ -9,7 +9,7 @@ SITE_NAMES = {
     "hub": "Pôle numérique de Carcassonne",
     "trebes": "Tiers-lieu de Trèbes",
     "conques": "Tiers-lieu de Conques-sur-Orbiel",
-    "saissac": "Tiers-lieu de Saissac",
+    "alzonne": "Tiers-lieu d'Alzonne",
     "capendu": "Tiers-lieu de Capendu",
     "montolieu": "Tiers-lieu de Montolieu",
 }

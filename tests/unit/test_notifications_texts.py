@@ -26,7 +26,7 @@ def variables(**extra: Any) -> dict[str, Any]:
         "activity": {"title": "Mes démarches en ligne (impôts, CAF, ANTS)", "room": "Salle 2", "kind": "workshop"},
         "starts_at": STARTS, "ends_at": ENDS, "position": 1, "by": "staff", "was": "confirmed", "offset_hours": 2.0,
         "asset_kind": "tablet", "asset_tag": "TAB-007", "due_date": date(2026, 12, 1), "days_overdue": 1,
-        "transfer_id": "T-12", "from_site": "hub", "to_site": "saissac", "asset_tags": ["TAB-007"],
+        "transfer_id": "T-12", "from_site": "hub", "to_site": "alzonne", "asset_tags": ["TAB-007"],
         "days_in_transit": 6, "conflict_id": "C-3", "action": "inventory.loan_checkout_requested",
         "node_site": "trebes", "holding_site": "hub", "detail": "Noté au pôle.", **extra,
     }

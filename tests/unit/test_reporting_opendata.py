@@ -48,7 +48,7 @@ def test_places_come_from_live_data(data: opendata.OpenData) -> None:
     assert trebes["horaires"] == "Tu,Th 09:00-12:00,14:00-17:30; Sa 09:00-12:00"  # OSM syntax, from the catalogue
     assert "Utilisation sécurisée du numérique" in trebes["services"].split("|")  # a theme held there
     assert trebes["date_maj"] == "2026-11-09"
-    assert by_id["maillage-saissac"]["date_maj"] == "2026-11-30"  # nothing happened: the day of the export
+    assert by_id["maillage-alzonne"]["date_maj"] == "2026-11-30"  # nothing happened: the day of the export
     assert "Accompagnement individuel" in trebes["modalites_accompagnement"].split("|")
 
 
