@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 def node_streams(settings: NodeSettings) -> list[topology.StreamConfig]:
-    age, size = settings.stream_max_age_days, settings.stream_max_bytes
+    age, size = settings.stream_max_age_days, settings.stream_bytes
     streams = [topology.origin_stream(settings.site, age, size), topology.dead_letter_stream()]
     if settings.role == "site":
         streams.append(network.hub_copy_stream(settings.site, age, size))

@@ -27,7 +27,10 @@ class NodeSettings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)
     stream_max_age_days: int = Field(default=180, ge=1, description="keep events longer than an outage")
-    stream_max_bytes: int = Field(default=2 * 1024**3, ge=1024**2)
+    stream_max_bytes: int | None = Field(
+        default=None, ge=1024**2,
+        description="per stream, reserved on disk by JetStream; unset: 2 GiB at the hub, 512 MiB at a site",
+    )
     consumer_batch: int = Field(default=500, ge=1, le=2000)
     max_attempts: int = Field(default=5, ge=1, le=100)
     log_level: str = "INFO"
@@ -67,6 +70,15 @@ class NodeSettings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @property
+    def stream_bytes(self) -> int:
+        # A site box may be a small PC: its two streams reserve 1 GiB, not 4 (a stream cannot be
+        # created without its reservation). 512 MiB holds over 500,000 events, far above what a
+        # tiers-lieu produces in the 180 days a stream keeps.
+        if self.stream_max_bytes is not None:
+            return self.stream_max_bytes
+        return 2 * 1024**3 if self.role == "hub" else 512 * 1024**2
 
     def database_url_for(self, service: str) -> str:
         if self.database_url:

@@ -138,6 +138,13 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> str:
         await js.add_stream(config)
         return f"flux {config.name}: créé"
     current = info.config
+    kept = ""
+    wanted, now = config.max_bytes or -1, current.max_bytes or -1  # -1: unlimited
+    if wanted > 0 and (now < 0 or wanted < now):
+        # Never shrunk by a start: a stream over its new limit would lose its oldest events, ones
+        # the other end may not have copied yet. An operator shrinks it by hand, knowingly.
+        config.max_bytes = now
+        kept = " (taille maximale actuelle gardée)"
     drift = [
         name
         for name in ("subjects", "max_age", "max_bytes", "discard", "duplicate_window")
@@ -146,10 +153,10 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> str:
     if sorted(s.name for s in current.sources or []) != sorted(s.name for s in config.sources or []):
         drift.append("sources")
     if not drift:
-        return f"flux {config.name}: conforme"
+        return f"flux {config.name}: conforme{kept}"
     config.first_seq = current.first_seq  # a numbering is chosen once, at creation
     await js.update_stream(config)
-    return f"flux {config.name}: mis à jour ({', '.join(drift)})"
+    return f"flux {config.name}: mis à jour ({', '.join(drift)}){kept}"
 
 
 async def _ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> str:

@@ -199,3 +199,26 @@ async def test_a_second_start_finds_the_topology_as_it_left_it(nats_server: Embe
         assert [line for line in again if not line.endswith("conforme")] == []
     finally:
         await nc.close()
+
+
+async def test_a_site_reserves_less_than_the_hub_and_a_start_never_shrinks_a_stream(
+    nats_server: EmbeddedNatsServer,  # noqa: F811
+) -> None:
+    definitions = [d for _, d in registry.definitions(list(registry.SITE_SERVICES))]
+    nc = await nats.connect(nats_server.url)
+    try:
+        js = nc.jetstream()
+        await ensure_topology(js, NodeSettings(site="hub"), [])
+        assert (await js.stream_info("TL_HUB")).config.max_bytes == 2 * 1024**3
+        # A site box installed with a larger limit, holding an event not yet copied to the hub.
+        await ensure_topology(js, NodeSettings(site="trebes", stream_max_bytes=1024**3), definitions)
+        await js.publish("tl.trebes.booking.confirmed", b"{}", stream="TL_TREBES")
+        report = await ensure_topology(js, NodeSettings(site="trebes"), definitions)
+        info = await js.stream_info("TL_TREBES")
+        assert (info.config.max_bytes, info.state.messages) == (1024**3, 1)
+        assert "flux TL_TREBES: conforme (taille maximale actuelle gardée)" in report
+        await js.delete_stream("TL_TREBES")
+        await ensure_topology(js, NodeSettings(site="trebes"), definitions)
+        assert (await js.stream_info("TL_TREBES")).config.max_bytes == 512 * 1024**2
+    finally:
+        await nc.close()
