@@ -27,6 +27,8 @@ from shared.contract.inventory import ConflictFact, InventoryRequestPending
 from shared.hlc import HybridClock
 from shared.messaging import MessagingTables, UnitOfWork
 
+CONFLICT_REPORTS = ("inventory.conflict_detected", "inventory.conflict_resolved")
+
 metadata, messaging = t.metadata, t.messaging
 
 
@@ -192,12 +194,17 @@ class InventoryRepository:
         return bool(await self._conn.scalar(select(c.conflict_id).where(c.asset_tag == tag, c.status == "open")))
 
     async def last_fact(self, tag: str) -> ConflictFact | None:
-        """The latest fact on record about ``tag`` (this batch's lines, then the table), one side of a conflict."""
-        row: Any = next((r for r in reversed(self._history) if r["asset_tag"] == tag), None)
+        """The latest fact on record about ``tag`` (this batch's lines, then the table), one side of a conflict.
+
+        Conflict reports are not facts about the asset: citing the previous one nested every conflict
+        in the next, until one was too deep to be written at all."""
+        row: Any = next((r for r in reversed(self._history)
+                         if r["asset_tag"] == tag and r["event_type"] not in CONFLICT_REPORTS), None)
         if row is None:
             h = t.history.c
             found = (await self._conn.execute(
-                select(t.history).where(h.asset_tag == tag).order_by(h.id.desc()).limit(1))).first()
+                select(t.history).where(h.asset_tag == tag, h.event_type.not_in(CONFLICT_REPORTS))
+                .order_by(h.id.desc()).limit(1))).first()
             row = found._asdict() if found else None
         if row is None:
             return None

@@ -201,6 +201,19 @@ async def test_actions_on_assets_held_elsewhere(database_url: str) -> None:
         ) == 1.0
 
 
+async def test_repeated_conflicts_on_one_asset_cite_its_state_not_each_other(database_url: str) -> None:
+    # The fact "on record" in a conflict is the asset's last state change, never the previous conflict:
+    # citing it nested every conflict in the next, until one could no longer be written (soak: 209
+    # acknowledged requests dead-lettered with "Circular reference detected (depth exceeded)").
+    async with inventory_bench(database_url) as b:
+        await b.handle(register("TAB-9", site="trebes"))
+        for _ in range(100):
+            out = await b.handle(inv.RepairSendRequested(asset_tag="TAB-9"))
+            assert types(out) == ["conflict_detected"]
+            facts = out[0].facts  # type: ignore[attr-defined]
+            assert [f.type for f in facts] == ["inventory.asset_registered", "inventory.repair_send_requested"]
+
+
 async def test_history_tells_where_an_asset_has_been(database_url: str) -> None:
     async with inventory_bench(database_url) as b:
         await b.handle(register("TAB-1"))
