@@ -116,12 +116,14 @@ class Workshop:
             self._seated, self._waiting, self._counted = 0, [], 0
             self._counted_changes = self._status_changes
         if self._counted < len(self.bookings):
+            queued = len(self._waiting)
             for b in self.bookings[self._counted:]:
                 if b.status in SEATED:
                     self._seated += 1
                 elif b.status == Status.waitlisted:
                     self._waiting.append(b)
-            self._waiting.sort(key=_queue_seq)
+            if len(self._waiting) != queued:
+                self._waiting.sort(key=_queue_seq)
             self._counted = len(self.bookings)
 
     @property
@@ -194,8 +196,10 @@ class Workshop:
         return booking
 
     def waitlist_position(self, booking: Booking) -> int:
-        # By identity: list.index would compare every field of every booking ahead in the queue.
-        return next(n for n, b in enumerate(self.waitlist, start=1) if b is booking)
+        # By identity: list.index would compare every field of every booking ahead in the queue. The
+        # counted list itself, not the copy ``waitlist`` hands out: this runs for every person queued.
+        self._count()
+        return next(n for n, b in enumerate(self._waiting, start=1) if b is booking)
 
     def _check_open(self, now: datetime, rules: Rules, by_staff: bool) -> None:
         if self.status == "cancelled":
