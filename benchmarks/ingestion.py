@@ -1,7 +1,7 @@
 """Hub ingestion of events from N simulated site nodes (10, then 50 leaf servers on loopback).
 
 Target: the hub ingests events from 50 sites at ≥ 5,000 events/s *with persistence*. For each N, in
-the same run, the same backlog (``total`` events split over N sites) is ingested twice:
+the same run, the same backlog (``total`` events split over N sites) is ingested four times:
 
 - raw: a bare hub nats-server with the same ``TL_NETWORK`` (durable sourcing of every site's stream) and
   the same site users; measured until ``TL_NETWORK`` holds every event. NATS alone: the floor.
@@ -9,9 +9,13 @@ the same run, the same backlog (``total`` events split over N sites) is ingested
   every hub service in one process, SQLite); measured until every hub consumer on ``TL_NETWORK`` has
   processed and acknowledged everything. A consumer acknowledges only after its transaction
   committed, so "acknowledged" means "persisted".
-- Maillage, a process per service: the same hub as ``compose.yaml`` deploys it (``maillage service
-  <name>`` for each service, against the hub's nats-server), measured the same way. It is the figure
-  that grows with the hub's cores; the one-process hub is bound to one.
+- Maillage, two processes of four services (``maillage service <names>``, against the hub's
+  nats-server): what a two-core hub should run, measured the same way.
+- Maillage, a process per service: the same hub as ``compose.yaml`` deploys it. It is the layout that
+  grows with the hub's cores; the one-process hub is bound to one.
+
+Whatever the layout, a process takes each event once, through one durable consumer shared by its
+services (shared/topology.py ``Delivery``).
 
 A simulated site is a bare nats-server (no Python services), a leaf of the hub in its own JetStream
 domain, whose ``TL_<SLUG>`` is filled before the hub exists with valid events of that origin
@@ -466,7 +470,16 @@ async def pulling(js: JetStreamContext, durables: tuple[str, ...]) -> None:
         await asyncio.sleep(POLL)
 
 
-async def per_process_ingestion(root: Path, passwords: dict[str, str], per_site: int, log: Path) -> Progress:
+# A two-core hub: the services split in two processes of about equal cost at the hub (measured with
+# py-spy: notifications is the heaviest, then reporting and public).
+TWO_PROCESSES = (("booking", "console", "inventory", "notifications"), ("bot", "privacy", "public", "reporting"))
+PER_SERVICE = tuple((name,) for name in registry.HUB_SERVICES)
+
+
+async def processes_ingestion(
+    root: Path, passwords: dict[str, str], per_site: int, log: Path, processes: tuple[tuple[str, ...], ...]
+) -> Progress:
+    """The hub as ``maillage service <names>`` processes against its nats-server, one per group."""
     leaf = quiet_port()
     async with simulated_sites(root / "sites", passwords, leaf, per_site) as sites:
         overrides: dict[str, Any] = node_settings(root, net.HUB, sites=passwords, leaf_port=leaf,
@@ -476,18 +489,18 @@ async def per_process_ingestion(root: Path, passwords: dict[str, str], per_site:
         server = EmbeddedNatsServer(embedded_config(settings))
         async with server:
             nc = await nats.connect(server.url)
-            processes: list[asyncio.subprocess.Process] = []
+            running: list[asyncio.subprocess.Process] = []
             try:
                 js = nc.jetstream(timeout=10)
-                definitions = registry.definitions(list(registry.HUB_SERVICES), **overrides)
-                await ensure_topology(js, settings, [d for _, d in definitions])
+                for names in processes:
+                    await ensure_topology(js, settings, [d for _, d in registry.definitions(list(names), **overrides)])
                 env = service_env(settings, server.url, passwords)
                 with log.open("ab") as handle:
-                    for name in registry.HUB_SERVICES:
-                        processes.append(await asyncio.create_subprocess_exec(
-                            sys.executable, "-m", "maillage", "service", name, env=env, stdout=handle,
+                    for names in processes:
+                        running.append(await asyncio.create_subprocess_exec(
+                            sys.executable, "-m", "maillage", "service", *names, env=env, stdout=handle,
                             stderr=handle))
-                await pulling(js, registry.HUB_SERVICES)
+                await pulling(js, tuple("-".join(sorted(names)) for names in processes))
 
                 async def complete(progress: Progress) -> bool:
                     return await hub_consumers_done(js, progress)
@@ -498,10 +511,10 @@ async def per_process_ingestion(root: Path, passwords: dict[str, str], per_site:
                     raise RuntimeError("the hub dead-lettered part of the backlog:\n" + "\n".join(problems))
                 return progress
             finally:
-                for proc in processes:
+                for proc in running:
                     if proc.returncode is None:
                         proc.terminate()
-                await asyncio.gather(*(proc.wait() for proc in processes))
+                await asyncio.gather(*(proc.wait() for proc in running))
                 await nc.close()
 
 
@@ -513,11 +526,9 @@ async def measure(root: Path, sites: int, total: int) -> dict[str, object]:
     events = per_site * sites
     raw = await raw_ingestion(root / "raw", passwords, per_site)
     ours, lag = await maillage_ingestion(root / "maillage", passwords, per_site)
-    apart = await per_process_ingestion(root / "processes", passwords, per_site, root / "services.log")
     assert raw.sourced_s is not None and ours.sourced_s is not None
     maillage_s = max(ours.consumers_done_s.values())
-    apart_s = max(apart.consumers_done_s.values())
-    return {
+    results: dict[str, object] = {
         "sites": sites,
         "events": events,
         "raw_s": raw.sourced_s,
@@ -529,11 +540,15 @@ async def measure(root: Path, sites: int, total: int) -> dict[str, object]:
         "maillage_consumer_done_s": dict(sorted(ours.consumers_done_s.items(), key=lambda kv: kv[1])),
         "hub_node_rss_peak_mb": ours.rss_peak_mb,
         "hub_loop_lag_max_s": lag.max_s,
-        "per_process_s": apart_s,
-        "per_process_events_per_s": events / apart_s,
-        "per_process_consumer_done_s": dict(sorted(apart.consumers_done_s.items(), key=lambda kv: kv[1])),
         "target_events_per_s": TARGET_PER_S,
     }
+    for label, processes in (("two_processes", TWO_PROCESSES), ("per_process", PER_SERVICE)):
+        apart = await processes_ingestion(root / label, passwords, per_site, root / f"{label}.log", processes)
+        apart_s = max(apart.consumers_done_s.values())
+        results[f"{label}_s"] = apart_s
+        results[f"{label}_events_per_s"] = events / apart_s
+        results[f"{label}_consumer_done_s"] = dict(sorted(apart.consumers_done_s.items(), key=lambda kv: kv[1]))
+    return results
 
 
 async def main(total: int = 20_000, site_counts: tuple[int, ...] = (10, 50)) -> dict[str, object]:

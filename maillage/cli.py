@@ -55,11 +55,15 @@ def build_parser() -> Parser:
     conf = sub.add_parser("nats-config", help="écrire la configuration nats-server de ce nœud (déploiement)")
     conf.add_argument("--out", type=Path, help="fichier à écrire (par défaut : affichage)")
 
-    service = sub.add_parser("service", help="lancer un seul service (conteneurs)")
-    service.add_argument("name", choices=sorted(registry.SERVICES))
+    service = sub.add_parser("service", help="lancer un service, ou quelques-uns dans un même processus (conteneurs)")
+    service.add_argument("names", nargs="+", metavar="service", choices=sorted(registry.SERVICES),
+                         help=f"parmi : {', '.join(sorted(registry.SERVICES))}")
 
     streams = sub.add_parser("streams", help="créer ou vérifier les flux JetStream (idempotent)")
     streams.add_argument("--verify", action="store_true", help="vérifier seulement, sans rien modifier")
+    streams.add_argument("--per-service", action="store_true",
+                         help="un consommateur par service (un processus par service, comme compose.yaml) "
+                              "au lieu d'un pour tous (`maillage up`)")
 
     publish = sub.add_parser("publish", help="valider puis publier un événement, afficher la réponse")
     publish.add_argument("event_type", help="ex. booking.requested")
@@ -137,7 +141,10 @@ async def cmd_service(args: argparse.Namespace) -> int:
     if not settings.nats_url:
         print("maillage: erreur : `service` exige MAILLAGE_NATS_URL (le nœud complet : `maillage up`)", file=sys.stderr)
         return 2
-    return await run_node(Node(settings, registry.definitions([args.name])), seed=False)
+    if len(set(args.names)) < len(args.names):
+        print("maillage: erreur : un même service est nommé deux fois", file=sys.stderr)
+        return 2
+    return await run_node(Node(settings, registry.definitions(args.names)), seed=False)
 
 
 async def run_node(node: Node, seed: bool) -> int:
@@ -216,13 +223,19 @@ async def cmd_streams(args: argparse.Namespace) -> int:
     settings = node_settings()
     nc, js = await connect(nats_url_of(settings), "maillage-cli")
     try:
-        definitions = [d for _, d in registry.definitions(list(registry.SERVICES))]
+        definitions = [d for _, d in registry.definitions(list(registry.for_role(settings.role)))]
+        # The durables depend on which services share a process: all of them (`maillage up`), or each alone.
+        processes = [[d] for d in definitions] if args.per_service else [definitions]
         if args.verify:
-            consumers = [spec for d in definitions for spec in service_inputs(d, settings)]
+            consumers = [delivery for group in processes
+                         for delivery in topology.deliveries([s for d in group for s in service_inputs(d, settings)])]
             problems = await topology.verify(js, node_streams(settings), consumers)
             print("\n".join(problems) if problems else "topologie conforme")
             return 1 if problems else 0
-        print("\n".join(await ensure_topology(js, settings, definitions)))
+        report: list[str] = []
+        for group in processes:
+            report += [line for line in await ensure_topology(js, settings, group) if line not in report]
+        print("\n".join(report))
         return 0
     finally:
         await nc.close()

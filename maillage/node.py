@@ -17,6 +17,7 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig
 
+from maillage.registry import SERVICES
 from maillage.status import LinkStatus, hub_status, publish_metrics, site_status
 from services.booking import app as booking_app
 from services.public.frontends import FrontEnd, start_front_ends, stop_front_ends
@@ -27,7 +28,7 @@ from shared import metrics, network, topology
 from shared.httpserver import OpsServer
 from shared.natsserver import EmbeddedNatsServer, LeafRemote, NatsServerConfig
 from shared.requests import OutcomeWaiter
-from shared.service import RunningService, ServiceDefinition, service_inputs
+from shared.service import RunningService, ServiceDefinition, ServiceGroup, service_inputs
 from shared.settings import NodeSettings
 from shared.topology import origin_stream_name
 
@@ -56,10 +57,13 @@ def sync_consumers(settings: NodeSettings) -> list[tuple[str, ConsumerConfig]]:
 
 
 async def ensure_topology(
-    js: JetStreamContext, settings: NodeSettings, definitions: list[ServiceDefinition]
+    js: JetStreamContext, settings: NodeSettings, definitions: list[ServiceDefinition], *, starting: bool = False
 ) -> list[str]:
-    consumers = [spec for d in definitions for spec in service_inputs(d, settings)]
-    report = await topology.ensure(js, node_streams(settings), consumers)
+    """Streams, the sync consumers, and the durables of one process running ``definitions``; a process
+    ``starting`` also removes the durables its own now replace (``topology.ensure``)."""
+    consumers = topology.deliveries([spec for d in definitions for spec in service_inputs(d, settings)])
+    superseded = frozenset(SERVICES) if starting else frozenset()
+    report = await topology.ensure(js, node_streams(settings), consumers, superseded)
     for stream, config in sync_consumers(settings):
         report.append(await topology.ensure_sync_consumer(js, stream, config))
     return report
@@ -79,6 +83,7 @@ class Node:
     nc: NATS | None = None
     js: JetStreamContext | None = None
     running: list[RunningService] = field(default_factory=list)
+    group: ServiceGroup | None = None
     ops: OpsServer | None = None
     broker: NatsBroker | None = None
     waiter: OutcomeWaiter | None = None
@@ -103,11 +108,11 @@ class Node:
             url_file.write_text(self.embedded.url + "\n")
             url_file.chmod(0o600)  # may carry the services' password
         self.nc, self.js = await connect(self.nats_url, f"maillage-{self.settings.site}")
-        self.topology_report = await ensure_topology(self.js, self.settings, [d for _, d in self.services])
-        for service_settings, definition in self.services:
-            service = RunningService(definition, service_settings, self.nc, self.js)
-            await service.start()
-            self.running.append(service)
+        self.topology_report = await ensure_topology(self.js, self.settings, [d for _, d in self.services],
+                                                     starting=True)
+        self.running = [RunningService(d, service_settings, self.nc, self.js) for service_settings, d in self.services]
+        self.group = ServiceGroup(self.running, self.settings)
+        await self.group.start()
         await self._start_gateway()
         self.front_ends = await start_front_ends(self.running, self.nc, self.js)
         reporting = next((s for s in self.running if s.definition.name == reporting_app.NAME), None)
@@ -155,9 +160,8 @@ class Node:
     async def _readiness(self) -> tuple[bool, str]:
         if self.nc is None or not self.nc.is_connected:
             return False, "NATS non connecté"
-        idle = [s.definition.name for s in self.running if not s.ready]
-        if idle:
-            return False, f"services non prêts : {', '.join(idle)}"
+        if self.group is None or not self.group.ready:
+            return False, f"services non prêts : {', '.join(s.definition.name for s in self.running)}"
         return True, "prêt"
 
     async def stop(self) -> None:
@@ -172,8 +176,8 @@ class Node:
         if self.waiter is not None:
             await self.waiter.stop()
         await stop_front_ends(self.front_ends)
-        for service in reversed(self.running):
-            await service.stop()
+        if self.group is not None:
+            await self.group.stop()
         if self.nc is not None:
             await self.nc.drain()
         if self.embedded is not None:

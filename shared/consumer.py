@@ -1,19 +1,25 @@
-"""A durable pull consumer that processes each pulled batch in one transaction.
+"""A durable pull consumer that hands each pulled batch to the services of this process.
+
+Each service (a ``Subscriber``) applies its part of the batch in one transaction of its own, with its
+inbox; a message is acknowledged once every service that reads it has applied it, and redelivered
+otherwise (the ones that did apply it skip it then, by their inbox). A process running one service
+is a group of one.
 
 Why not FastStream's ``PullSub`` here: its per-message path tops out near 3k msgs/s and its batch
 mode waits for a full batch or the timeout (PLATFORM-NOTES). ``Puller`` keeps one pull request
 open and hands over whatever has arrived, so latency stays low when quiet and batches grow under
 load.
 
-Per message: undecodable → dead-letter with the reason, then terminate; handler error → retried
-with back-off, dead-lettered after ``max_attempts``; infrastructure error (database or NATS down)
-→ retried without counting against the message, never dead-lettered.
+Per message and service: undecodable → dead-letter with the reason, then terminate; handler error →
+retried with back-off, dead-lettered after ``max_attempts``; infrastructure error (database or NATS
+down) → retried without counting against the message, never dead-lettered.
 """
 
 import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -23,8 +29,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from shared import faults, metrics
 from shared.contract.codec import InvalidEvent, decode
 from shared.contract.envelope import Event
+from shared.logs import bind
 from shared.puller import Puller
-from shared.topology import DLQ_STREAM, ConsumerSpec, dead_letter_subject
+from shared.topology import DLQ_STREAM, Delivery, dead_letter_subject, subject_matches
 
 log = logging.getLogger(__name__)
 
@@ -52,42 +59,62 @@ def retry_delay(attempt: int) -> float:
     return min(60.0, 0.5 * 2 ** max(0, attempt - 1))
 
 
+@dataclass
+class Subscriber:
+    """One service of the process: the subjects it reads and how it applies a batch of them."""
+
+    service: str
+    subjects: list[str]
+    process: Process
+    max_attempts: int = 5
+    _reads: dict[str, bool] = field(default_factory=dict, init=False, repr=False)  # by subject: a few hundred
+
+    def reads(self, subject: str) -> bool:
+        known = self._reads.get(subject)
+        if known is None:
+            known = self._reads[subject] = any(subject_matches(p, subject) for p in self.subjects)
+        return known
+
+
+Pair = tuple[Msg, Event]
+
+
 class BatchConsumer:
     def __init__(
         self,
         nc: NATS,
         js: JetStreamContext,
-        spec: ConsumerSpec,
+        delivery: Delivery,
         site: str,
-        process: Process,
+        subscribers: list[Subscriber],
         *,
         batch: int = 200,
-        max_attempts: int = 5,
     ) -> None:
         self._nc = nc
         self._js = js
-        self._spec = spec
+        self.delivery = delivery
         self._site = site
-        self._process = process
+        self._subscribers = subscribers
         self._batch = batch
-        self._max_attempts = max_attempts
         self._stopping = False
         self._fetching: asyncio.Task | None = None
         self._infra_backoff = 0.0
-        labels = {"service": spec.service, "site": site}
-        self._batch_seconds = metrics.BATCH_SECONDS.labels(**labels)
-        self._batch_size = metrics.BATCH_SIZE.labels(**labels)
-        self._up = metrics.SERVICE_UP.labels(**labels)
-        self._pending = metrics.CONSUMER_PENDING.labels(**labels)
-        self._ack_pending = metrics.CONSUMER_ACK_PENDING.labels(**labels)
-        self._counters: dict[tuple[str, str], object] = {}
+        self._transient = False  # an infrastructure error in the batch in hand
+        self._labels = [{"service": s.service, "site": site} for s in subscribers]
+        self._up = [metrics.SERVICE_UP.labels(**labels) for labels in self._labels]
+        self._counters: dict[tuple[str, str, str], object] = {}
         self.ready = asyncio.Event()
 
+    @property
+    def durable(self) -> str:
+        return self.delivery.durable
+
     async def run(self) -> None:
-        puller = Puller(self._nc, self._spec.stream, self._spec.durable, prefetch=2 * self._batch)
+        puller = Puller(self._nc, self.delivery.stream, self.durable, prefetch=2 * self._batch)
         await puller.start()
         self.ready.set()
-        self._up.set(1)
+        for up in self._up:
+            up.set(1)
         lag = asyncio.create_task(self._watch_lag())
         try:
             while not self._stopping:
@@ -98,7 +125,8 @@ class BatchConsumer:
                     await asyncio.sleep(self._infra_backoff)
         finally:
             lag.cancel()
-            self._up.set(0)
+            for up in self._up:
+                up.set(0)
             await puller.stop()
 
     async def stop(self) -> None:
@@ -114,100 +142,118 @@ class BatchConsumer:
         except asyncio.CancelledError:
             return []
         except Exception as exc:
-            log.warning("%s: fetch failed: %s", self._spec.service, exc)
+            log.warning("%s: fetch failed: %s", self.durable, exc)
             self._grow_infra_backoff()
             return []
         finally:
             self._fetching = None
 
     async def _handle(self, msgs: list[Msg]) -> None:
-        started = time.perf_counter()
-        decoded: list[tuple[Msg, Event]] = []
+        decoded: list[Pair] = []
         for msg in msgs:
             try:
                 decoded.append((msg, decode(msg.subject, msg.data)))
             except InvalidEvent as exc:
-                await self._dead_letter(msg, exc.reason, exc.detail)
-        if decoded:
-            try:
-                applied = await self._process([event for _, event in decoded])
-            except Exception as exc:
-                await self._recover(decoded, exc)
+                await self._reject(msg, exc)
+        if not decoded:
+            return
+        retry: dict[int, float] = {}  # by id(msg): redeliver after this many seconds
+        self._transient = False
+        for subscriber in self._subscribers:
+            mine = [pair for pair in decoded if subscriber.reads(pair[0].subject)]
+            if mine:
+                started = time.perf_counter()
+                with bind(service=subscriber.service):
+                    await self._apply(subscriber, mine, retry)
+                labels = {"service": subscriber.service, "site": self._site}
+                metrics.BATCH_SECONDS.labels(**labels).observe(time.perf_counter() - started)
+                metrics.BATCH_SIZE.labels(**labels).observe(len(mine))
+        if not self._transient:
+            self._infra_backoff = 0.0
+        faults.point("consumer.before_ack")
+        for msg, _ in decoded:
+            delay = retry.get(id(msg))
+            if delay is None:
+                await msg.ack()
             else:
-                faults.point("consumer.before_ack")
-                await self._ack_all(decoded, applied)
-                self._infra_backoff = 0.0
-        self._batch_seconds.observe(time.perf_counter() - started)
-        self._batch_size.observe(len(msgs))
+                await msg.nak(delay=delay)
 
-    async def _ack_all(self, decoded: list[tuple[Msg, Event]], applied: set[str]) -> None:
-        for msg, event in decoded:
-            await msg.ack()
-            self._count(event.TYPE, "processed" if event.event_id in applied else "duplicate")
+    async def _apply(self, subscriber: Subscriber, pairs: list[Pair], retry: dict[int, float]) -> None:
+        """Apply ``pairs`` for one service; what must come back later goes into ``retry``."""
+        try:
+            applied = await subscriber.process([event for _, event in pairs])
+        except Exception as exc:
+            await self._recover(subscriber, pairs, exc, retry)
+            return
+        for _, event in pairs:
+            self._count(subscriber.service, event.TYPE, "processed" if event.event_id in applied else "duplicate")
 
-    async def _recover(self, decoded: list[tuple[Msg, Event]], exc: Exception) -> None:
+    async def _recover(self, subscriber: Subscriber, pairs: list[Pair], exc: Exception,
+                       retry: dict[int, float]) -> None:
+        name = subscriber.service
         if is_transient(exc):
-            log.warning("%s: infrastructure error, will retry: %s", self._spec.service, exc)
-            self._grow_infra_backoff()
-            for msg, event in decoded:
-                await msg.nak(delay=self._infra_backoff)
-                self._count(event.TYPE, "retried")
+            log.warning("%s: infrastructure error, will retry: %s", name, exc)
+            if not self._transient:  # once per batch, however many services saw it
+                self._grow_infra_backoff()
+            self._transient = True
+            for msg, event in pairs:
+                retry[id(msg)] = max(retry.get(id(msg), 0.0), self._infra_backoff)
+                self._count(name, event.TYPE, "retried")
             return
-        if len(decoded) > 1:
+        if len(pairs) > 1:
             # One bad message must not hold back the others: retry each alone to isolate it.
-            for pair in decoded:
-                try:
-                    applied = await self._process([pair[1]])
-                except Exception as single_exc:
-                    await self._recover([pair], single_exc)
-                else:
-                    await self._ack_all([pair], applied)
+            for pair in pairs:
+                await self._apply(subscriber, [pair], retry)
             return
-        msg, event = decoded[0]
+        msg, event = pairs[0]
         attempt = msg.metadata.num_delivered or 1
-        if attempt >= self._max_attempts:
-            log.error("%s: %s %s failed %d times: %r", self._spec.service, event.TYPE, event.event_id, attempt, exc)
-            await self._dead_letter(msg, "handler_failed", f"{type(exc).__name__}: {exc}", event.TYPE)
+        if attempt >= subscriber.max_attempts:
+            log.error("%s: %s %s failed %d times: %r", name, event.TYPE, event.event_id, attempt, exc)
+            if not await self._dead_letter(msg, name, "handler_failed", f"{type(exc).__name__}: {exc}", event.TYPE):
+                retry[id(msg)] = max(retry.get(id(msg), 0.0), retry_delay(3))
         else:
-            log.warning("%s: %s failed (attempt %d), retrying: %r", self._spec.service, event.TYPE, attempt, exc)
-            await msg.nak(delay=retry_delay(attempt))
-            self._count(event.TYPE, "retried")
+            log.warning("%s: %s failed (attempt %d), retrying: %r", name, event.TYPE, attempt, exc)
+            retry[id(msg)] = max(retry.get(id(msg), 0.0), retry_delay(attempt))
+            self._count(name, event.TYPE, "retried")
 
-    async def _dead_letter(self, msg: Msg, reason: str, detail: str, event_type: str = "invalid") -> None:
+    async def _reject(self, msg: Msg, exc: InvalidEvent) -> None:
+        """An undecodable message: a dead letter for each service that reads its subject, then terminated."""
+        readers = [s.service for s in self._subscribers if s.reads(msg.subject)] or [self.durable]
+        copied = [await self._dead_letter(msg, name, exc.reason, exc.detail) for name in readers]
+        if all(copied):
+            await msg.term()
+        else:  # not copied, so not terminated: it will come back rather than vanish
+            await msg.nak(delay=retry_delay(3))
+
+    async def _dead_letter(self, msg: Msg, service: str, reason: str, detail: str,
+                           event_type: str = "invalid") -> bool:
+        """Copies ``msg`` to TL_DLQ for ``service``, with the reason; False if the copy failed."""
         meta = msg.metadata
         headers = {
-            "Nats-Msg-Id": f"dlq:{self._spec.durable}:{meta.stream}:{meta.sequence.stream}",
+            "Nats-Msg-Id": f"dlq:{service}:{meta.stream}:{meta.sequence.stream}",
             "Maillage-Reason": reason,
             "Maillage-Detail": " ".join(detail.split())[:500],
             "Maillage-Subject": msg.subject,
-            "Maillage-Consumer": self._spec.durable,
+            "Maillage-Consumer": service,
             "Maillage-Stream-Seq": str(meta.sequence.stream),
         }
         try:
             await self._js.publish(
-                dead_letter_subject(self._site, self._spec.service),
-                msg.data,
-                headers=headers,
-                stream=DLQ_STREAM,
-                timeout=5.0,
+                dead_letter_subject(self._site, service), msg.data, headers=headers, stream=DLQ_STREAM, timeout=5.0
             )
         except Exception as exc:
-            # Not copied, so not terminated: it will come back rather than vanish.
             log.error("dead-letter copy failed, message kept for retry: %s", exc)
-            await msg.nak(delay=retry_delay(3))
-            return
-        await msg.term()
-        log.warning("%s: dead-lettered %s (%s: %s)", self._spec.service, msg.subject, reason, detail)
-        metrics.DEAD_LETTERS.labels(service=self._spec.service, site=self._site, reason=reason).inc()
-        self._count(event_type, "dead_letter")
+            return False
+        log.warning("%s: dead-lettered %s (%s: %s)", service, msg.subject, reason, detail)
+        metrics.DEAD_LETTERS.labels(service=service, site=self._site, reason=reason).inc()
+        self._count(service, event_type, "dead_letter")
+        return True
 
-    def _count(self, event_type: str, outcome: str) -> None:
-        key = (event_type, outcome)
+    def _count(self, service: str, event_type: str, outcome: str) -> None:
+        key = (service, event_type, outcome)
         child = self._counters.get(key)
         if child is None:
-            child = metrics.EVENTS_CONSUMED.labels(
-                service=self._spec.service, site=self._site, type=event_type, outcome=outcome
-            )
+            child = metrics.EVENTS_CONSUMED.labels(service=service, site=self._site, type=event_type, outcome=outcome)
             self._counters[key] = child
         child.inc()  # type: ignore[attr-defined]
 
@@ -215,11 +261,15 @@ class BatchConsumer:
         self._infra_backoff = min(15.0, max(0.25, self._infra_backoff * 2))
 
     async def _watch_lag(self) -> None:
+        pending = [metrics.CONSUMER_PENDING.labels(**labels) for labels in self._labels]
+        ack_pending = [metrics.CONSUMER_ACK_PENDING.labels(**labels) for labels in self._labels]
         while True:
             try:
-                info = await self._js.consumer_info(self._spec.stream, self._spec.durable)
-                self._pending.set(info.num_pending or 0)
-                self._ack_pending.set(info.num_ack_pending or 0)
+                info = await self._js.consumer_info(self.delivery.stream, self.durable)
+                for gauge in pending:
+                    gauge.set(info.num_pending or 0)
+                for gauge in ack_pending:
+                    gauge.set(info.num_ack_pending or 0)
             except Exception:
                 log.debug("consumer_info failed", exc_info=True)
             await asyncio.sleep(5.0)

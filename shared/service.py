@@ -1,8 +1,10 @@
-"""Runs one service: its durable consumer, its outbox relay and its periodic jobs, until stopped.
+"""Runs services: their outbox relays and periodic jobs, and the durable consumers that feed them.
 
 A service folder provides a ``ServiceDefinition`` (its handlers, tables and unit of work); this
 module is the only place that turns one into running tasks, so every service behaves the same
-under crashes, restarts and shutdown.
+under crashes, restarts and shutdown. The services of one process form a ``ServiceGroup``, fed by
+one durable consumer per stream (shared/topology.py ``Delivery``); a service run alone is fed by its
+own.
 """
 
 import asyncio
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import network
 from shared.bus import Handler, MessageBus
-from shared.consumer import BatchConsumer
+from shared.consumer import BatchConsumer, Subscriber
 from shared.contract.envelope import Event, Request
 from shared.db import make_engine
 from shared.hlc import HybridClock
@@ -27,7 +29,7 @@ from shared.logs import bind
 from shared.messaging import MessagingTables, UnitOfWork
 from shared.relay import OutboxRelay
 from shared.settings import NodeSettings
-from shared.topology import ConsumerSpec, origin_stream_name
+from shared.topology import ConsumerSpec, deliveries, origin_stream_name
 
 log = logging.getLogger(__name__)
 
@@ -107,13 +109,8 @@ class RunningService:
         self.clock = HybridClock()
         self.relay = OutboxRelay(self.engine, definition.tables, js, definition.name, settings.site)
         self.bus = MessageBus(definition.name, self.unit_of_work, definition.handlers, on_commit=self.relay.wake)
-        self.consumers = [
-            BatchConsumer(
-                nc, js, spec, settings.site, self.bus.process,
-                batch=settings.consumer_batch, max_attempts=settings.max_attempts,
-            )
-            for spec in inputs or service_inputs(definition, settings)
-        ]
+        self.inputs = service_inputs(definition, settings) if inputs is None else inputs
+        self.consumers: list[BatchConsumer] = []  # its own, when it runs alone (``start``)
         self._relay_task: asyncio.Task | None = None
         self._consumer_tasks: list[asyncio.Task] = []
         self._job_tasks: list[asyncio.Task] = []
@@ -132,11 +129,15 @@ class RunningService:
 
         await ensure_schema(self.engine, self.definition.name, self.definition.metadata)
 
+    def subscriber(self, spec: ConsumerSpec) -> Subscriber:
+        return Subscriber(self.definition.name, spec.filter_subjects(), self.bus.process, self.settings.max_attempts)
+
     @property
     def ready(self) -> bool:
-        return all(c.ready.is_set() for c in self.consumers)
+        return bool(self.consumers) and all(c.ready.is_set() for c in self.consumers)
 
-    async def start(self) -> None:
+    async def open(self) -> None:
+        """Schema, warm-up, relay and jobs: everything but taking messages."""
         await self.create_schema()
         if self.definition.warm_up is not None:
             try:
@@ -147,10 +148,13 @@ class RunningService:
         # Tasks copy the logging context: every line they log names its service and site.
         with bind(service=name, site=self.settings.site):
             self._relay_task = asyncio.create_task(self.relay.run(), name=f"{name}-relay")
-            self._consumer_tasks = [asyncio.create_task(c.run(), name=f"{name}-consumer") for c in self.consumers]
             self._job_tasks = [asyncio.create_task(self._every(period, job)) for period, job in self.definition.jobs]
-        for consumer in self.consumers:
-            await consumer.ready.wait()
+
+    async def start(self) -> None:
+        """Run alone: opened, then fed by a durable consumer of its own per input."""
+        await self.open()
+        self.consumers = feed(self.nc, self.js, self.settings, [self])
+        self._consumer_tasks = await start_consumers(self.consumers, self.definition.name, self.settings.site)
         log.info("%s: started", self.definition.name)
 
     async def _every(self, period: float, job: Job) -> None:
@@ -163,12 +167,9 @@ class RunningService:
 
     async def stop(self) -> None:
         """Drain: finish the batch in hand, publish what was committed, then close."""
-        for consumer in self.consumers:
-            await consumer.stop()
+        await stop_consumers(self.consumers, self._consumer_tasks)
         for job_task in self._job_tasks:
             job_task.cancel()
-        if self._consumer_tasks:
-            await asyncio.wait(self._consumer_tasks, timeout=30)
         if self._relay_task is not None:
             await self.relay.stop()
             await asyncio.wait([self._relay_task], timeout=15)
@@ -178,3 +179,60 @@ class RunningService:
 
     async def run_job_once(self, job: Job) -> None:
         await job(self)
+
+
+def feed(nc: NATS, js: JetStreamContext, settings: NodeSettings, services: list[RunningService]) -> list[BatchConsumer]:
+    """The durable consumers that feed ``services``: one per stream they read, shared by all of them."""
+    readers = {id(spec): service for service in services for spec in service.inputs}
+    return [
+        BatchConsumer(nc, js, delivery, settings.site,
+                      [readers[id(spec)].subscriber(spec) for spec in delivery.members],
+                      batch=settings.consumer_batch)
+        for delivery in deliveries([spec for service in services for spec in service.inputs])
+    ]
+
+
+async def start_consumers(consumers: list[BatchConsumer], name: str, site: str) -> list[asyncio.Task]:
+    with bind(service=name, site=site):
+        tasks = [asyncio.create_task(c.run(), name=f"{c.durable}-consumer") for c in consumers]
+    for consumer in consumers:
+        await consumer.ready.wait()
+    return tasks
+
+
+async def stop_consumers(consumers: list[BatchConsumer], tasks: list[asyncio.Task]) -> None:
+    for consumer in consumers:
+        await consumer.stop()
+    if tasks:
+        await asyncio.wait(tasks, timeout=30)
+
+
+class ServiceGroup:
+    """The services of one process, each opened, then all fed by shared durable consumers."""
+
+    def __init__(self, services: list[RunningService], settings: NodeSettings) -> None:
+        self.services = services
+        self.settings = settings
+        self.consumers: list[BatchConsumer] = []
+        self._tasks: list[asyncio.Task] = []
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.consumers) and all(c.ready.is_set() for c in self.consumers)
+
+    async def start(self) -> None:
+        for service in self.services:
+            await service.open()
+        if not self.services:
+            return
+        first = self.services[0]
+        self.consumers = feed(first.nc, first.js, self.settings, self.services)
+        names = "-".join(sorted(s.definition.name for s in self.services))
+        self._tasks = await start_consumers(self.consumers, names, self.settings.site)
+        log.info("%s: started", names)
+
+    async def stop(self) -> None:
+        """Drain the consumers first, then each service (its relay publishes what was committed)."""
+        await stop_consumers(self.consumers, self._tasks)
+        for service in reversed(self.services):
+            await service.stop()

@@ -64,7 +64,8 @@ def dead_letter_stream() -> StreamConfig:
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """A service's durable pull consumer: which event types it reads, from which stream."""
+    """What one service reads from a stream: which event types, of which origins. The durable consumer
+    that delivers them is its process's ``Delivery``."""
 
     service: str
     stream: str
@@ -87,19 +88,6 @@ class ConsumerSpec:
     def filter_subjects(self) -> list[str]:
         return _subjects(self)
 
-    def config(self) -> ConsumerConfig:
-        return ConsumerConfig(
-            durable_name=self.durable,
-            ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
-            ack_wait=self.ack_wait,
-            # Unlimited at the server: the service counts attempts itself and dead-letters with the
-            # reason; a server-side limit would stop redelivering silently.
-            max_deliver=-1,
-            max_ack_pending=5000,
-            filter_subjects=self.filter_subjects(),
-        )
-
 
 def _subjects(spec: ConsumerSpec) -> list[str]:
     subjects = []
@@ -111,18 +99,93 @@ def _subjects(spec: ConsumerSpec) -> list[str]:
     return subjects
 
 
+def subject_matches(pattern: str, subject: str) -> bool:
+    """NATS subject matching: ``*`` is one token, a final ``>`` one or more."""
+    want, have = pattern.split("."), subject.split(".")
+    for n, token in enumerate(want):
+        if token == ">":
+            return len(have) > n
+        if n >= len(have) or (token != "*" and token != have[n]):
+            return False
+    return len(want) == len(have)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One durable consumer on a stream, feeding every service of a process that reads it.
+
+    A process that runs several services takes each message once: one delivery, one decode, one
+    acknowledgement, and each service applies it in its own transaction with its own inbox
+    (shared/consumer.py). A durable per service multiplied all of that by the number of services: at
+    the hub, eight times every site event. A process running one service keeps its name as durable.
+    """
+
+    stream: str
+    members: tuple[ConsumerSpec, ...]
+
+    @property
+    def durable(self) -> str:
+        return "-".join(sorted(m.durable for m in self.members))
+
+    def filter_subjects(self) -> list[str]:
+        """Every member's subjects, minus those another one covers: the server refuses overlapping filters."""
+        wanted = sorted({s for m in self.members for s in m.filter_subjects()})
+        return [s for s in wanted if not any(o != s and subject_matches(o, s) for o in wanted)]
+
+    def config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=max(m.ack_wait for m in self.members),
+            # Unlimited at the server: the service counts attempts itself and dead-letters with the
+            # reason; a server-side limit would stop redelivering silently.
+            max_deliver=-1,
+            max_ack_pending=5000,
+            filter_subjects=self.filter_subjects(),
+        )
+
+
+def deliveries(specs: list[ConsumerSpec]) -> list[Delivery]:
+    """The durables of one process: one per stream its services read."""
+    by_stream: dict[str, list[ConsumerSpec]] = {}
+    for spec in specs:
+        by_stream.setdefault(spec.stream, []).append(spec)
+    return [Delivery(stream, tuple(members)) for stream, members in by_stream.items()]
+
+
 def dead_letter_subject(site: str, service: str) -> str:
     return f"dlq.{site}.{service}"
 
 
-async def ensure(js: JetStreamContext, streams: list[StreamConfig], consumers: list[ConsumerSpec]) -> list[str]:
-    """Create or update every stream and consumer; returns one French line per object."""
+async def ensure(
+    js: JetStreamContext, streams: list[StreamConfig], consumers: list[Delivery], services: frozenset[str] = frozenset()
+) -> list[str]:
+    """Create or update every stream and consumer; returns one French line per object.
+
+    ``services``: the names of every service there is. A durable named after some of them that feeds one
+    of ``consumers``' services under another grouping (each alone before they shared a process, or the
+    other way round) is superseded: it is removed, or it would stay behind, unread, for ever.
+    """
     report = []
     for config in streams:
         report.append(await _ensure_stream(js, config))
     for spec in consumers:
         report.append(await _ensure_consumer(js, spec))
+        if services:
+            report += await _remove_superseded(js, spec, services)
     return report
+
+
+async def _remove_superseded(js: JetStreamContext, delivery: Delivery, services: frozenset[str]) -> list[str]:
+    mine = {m.durable for m in delivery.members}
+    removed = []
+    for info in await js.consumers_info(delivery.stream):
+        names = set(info.name.split("-"))
+        if info.name != delivery.durable and names <= services and names & mine:
+            await js.delete_consumer(delivery.stream, info.name)
+            removed.append(f"consommateur {delivery.stream}/{info.name}: remplacé par {delivery.durable}, supprimé")
+    return removed
 
 
 def _unset_is_unlimited(value: object) -> object:
@@ -159,7 +222,7 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> str:
     return f"flux {config.name}: mis à jour ({', '.join(drift)}){kept}"
 
 
-async def _ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> str:
+async def _ensure_consumer(js: JetStreamContext, spec: Delivery) -> str:
     wanted = spec.config()
     label = f"consommateur {spec.stream}/{spec.durable}"
     try:
@@ -196,7 +259,7 @@ async def ensure_sync_consumer(js: JetStreamContext, stream: str, config: Consum
     return f"{label}: mis à jour (sujets)"
 
 
-async def verify(js: JetStreamContext, streams: list[StreamConfig], consumers: list[ConsumerSpec]) -> list[str]:
+async def verify(js: JetStreamContext, streams: list[StreamConfig], consumers: list[Delivery]) -> list[str]:
     """Problems only (empty list: the topology is as defined)."""
     problems = []
     for config in streams:

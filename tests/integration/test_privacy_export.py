@@ -49,8 +49,9 @@ async def tell(node: Node, *events: Event) -> None:
 
 async def caught_up(node: Node) -> bool:
     assert node.js is not None
-    for name in SERVICES:
-        info = await node.js.consumer_info("TL_HUB", name)
+    assert node.group is not None
+    for consumer in node.group.consumers:
+        info = await node.js.consumer_info(consumer.delivery.stream, consumer.durable)
         if info.num_pending or info.num_ack_pending:
             return False
     return True

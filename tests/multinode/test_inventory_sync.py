@@ -14,7 +14,7 @@ from shared import network as net
 from shared.contract import inventory as inv
 from shared.contract.envelope import Request
 from shared.requests import publish_request
-from shared.service import RunningService, service_inputs
+from shared.service import RunningService
 from tests.support.bus import eventually, of_type, stream_events
 from tests.support.inventory import lend, register
 from tests.support.multinode import Network, network
@@ -55,8 +55,9 @@ async def busy(node: Node) -> int:
     service = inventory(node)
     outbox = store.messaging.outbox
     count = 0
-    for spec in service_inputs(service.definition, service.settings):
-        info = await node.js.consumer_info(spec.stream, spec.durable)
+    assert node.group is not None
+    for consumer in node.group.consumers:
+        info = await node.js.consumer_info(consumer.delivery.stream, consumer.durable)
         count += (info.num_pending or 0) + (info.num_ack_pending or 0)
     async with service.engine.connect() as conn:
         count += await conn.scalar(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))) or 0

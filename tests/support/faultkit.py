@@ -16,7 +16,7 @@ from nats.js import JetStreamContext
 from maillage import registry
 from maillage.node import connect, ensure_topology
 from shared import network
-from shared.service import RunningService, utc_now
+from shared.service import RunningService, ServiceGroup, utc_now
 from shared.topology import origin_stream_name
 from tests.support.bus import eventually
 from tests.support.multinode import Network
@@ -106,11 +106,10 @@ def _stopped(proc: asyncio.subprocess.Process) -> bool:
 
 
 async def prepare_topology(js: JetStreamContext, nats_url: str, database_url: str, *names: str) -> None:
-    """Streams and consumers, as the services would create them, before any of them runs."""
+    """Streams and consumers, as the services would create them, before any of them runs (one process each)."""
     definitions = registry.definitions(list(names), nats_url=nats_url, database_url=database_url, metrics_port=0)
-    await ensure_topology(js, definitions[0][0], [d for _, d in definitions])
-
-
+    for settings, definition in definitions:
+        await ensure_topology(js, settings, [definition])
 
 
 @asynccontextmanager
@@ -123,15 +122,14 @@ async def in_process(
     definitions = registry.definitions(list(names), nats_url=nats_url, database_url=database_url, metrics_port=0,
                                        **settings)
     await ensure_topology(js, definitions[0][0], [d for _, d in definitions])
-    running: list[RunningService] = []
+    running = [RunningService(change(definition), service_settings, nc, js, now=now)
+               for service_settings, definition in definitions]
+    group = ServiceGroup(running, definitions[0][0])
     try:
-        for service_settings, definition in definitions:
-            running.append(RunningService(change(definition), service_settings, nc, js, now=now))
-            await running[-1].start()
+        await group.start()
         yield running
     finally:
-        for service in reversed(running):
-            await service.stop()
+        await group.stop()
         await nc.close()
 
 

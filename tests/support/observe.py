@@ -25,7 +25,9 @@ OUTBOXES = {"booking": booking_tables.messaging.outbox, "inventory": inventory_t
 
 @dataclass
 class Drain:
-    """A durable consumer that must have nothing pending, nothing unacknowledged."""
+    """A durable consumer that must have nothing pending, nothing unacknowledged. ``consumer`` names it,
+    or names a service: then the durable that feeds it, whichever process layout runs (alone: the
+    service's name; sharing a process: a durable named after all its services, shared/topology.py)."""
 
     js: JetStreamContext
     stream: str
@@ -120,12 +122,16 @@ async def drained(scene: Scene) -> list[str]:
     busy = []
     for d in scene.drains:
         try:
-            info = await d.js.consumer_info(d.stream, d.consumer)
+            infos = [i for i in await d.js.consumers_info(d.stream)
+                     if i.name == d.consumer or d.consumer in i.name.split("-")]
         except Exception as exc:  # a server restarting: not quiet yet
             busy.append(f"{d.stream}/{d.consumer}: {exc!r}")
             continue
-        if info.num_pending or info.num_ack_pending:
-            busy.append(f"{d.stream}/{d.consumer}: {info.num_pending} pending, {info.num_ack_pending} unacked")
+        if not infos:
+            busy.append(f"{d.stream}/{d.consumer}: no durable yet")
+        for info in infos:
+            if info.num_pending or info.num_ack_pending:
+                busy.append(f"{d.stream}/{info.name}: {info.num_pending} pending, {info.num_ack_pending} unacked")
     for url in scene.databases:
         if backlog := await outbox_backlog(url):
             busy.append(f"{url}: {backlog} in the outbox")
@@ -154,7 +160,7 @@ async def stored(js: JetStreamContext, stream: str, *types: str) -> int:
 
 
 def lone_hub(js: JetStreamContext, database_url: str, *services: str) -> Scene:
-    """A hub without sites: everything is in TL_HUB, each service reads it with its durable consumer."""
+    """A hub without sites: everything is in TL_HUB, read by the durables that feed ``services``."""
     return Scene(js, ["TL_HUB"], [Drain(js, "TL_HUB", name) for name in services or ("booking",)], [database_url])
 
 
