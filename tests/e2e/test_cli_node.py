@@ -78,3 +78,9 @@ async def test_up_on_embedded_defaults_then_publish_and_stop_cleanly(tmp_path: P
 async def test_invalid_settings_get_one_line_and_exit_2(tmp_path: Path) -> None:
     code, _, err = await run(["streams"], tmp_path, env_for(site="Not A Slug!"))
     assert code == 2 and len(err.strip().splitlines()) == 1 and "site" in err
+
+
+async def test_a_service_named_twice_gets_one_line_and_exit_2(tmp_path: Path) -> None:
+    code, _, err = await run(["service", "booking", "inventory", "booking"], tmp_path,
+                             env_for(nats_url="nats://127.0.0.1:1"))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "deux fois" in err
