@@ -62,8 +62,9 @@ from shared.contract.citizen import CitizenRef
 from shared.contract.envelope import Event
 from shared.hlc import HybridClock
 from shared.natsserver import EmbeddedNatsServer, NatsServerConfig
+from shared.service import service_inputs
 from shared.settings import NodeSettings
-from shared.topology import DLQ_STREAM, origin_stream, origin_stream_name
+from shared.topology import DLQ_STREAM, deliveries, origin_stream, origin_stream_name
 from tests.support.multinode import node_settings
 
 TARGET_PER_S = 5_000
@@ -492,15 +493,18 @@ async def processes_ingestion(
             running: list[asyncio.subprocess.Process] = []
             try:
                 js = nc.jetstream(timeout=10)
+                durables = []
                 for names in processes:
-                    await ensure_topology(js, settings, [d for _, d in registry.definitions(list(names), **overrides)])
+                    group = [d for _, d in registry.definitions(list(names), **overrides)]
+                    await ensure_topology(js, settings, group)
+                    durables += [d.durable for d in deliveries([s for d in group for s in service_inputs(d, settings)])]
                 env = service_env(settings, server.url, passwords)
                 with log.open("ab") as handle:
                     for names in processes:
                         running.append(await asyncio.create_subprocess_exec(
                             sys.executable, "-m", "maillage", "service", *names, env=env, stdout=handle,
                             stderr=handle))
-                await pulling(js, tuple("-".join(sorted(names)) for names in processes))
+                await pulling(js, tuple(durables))
 
                 async def complete(progress: Progress) -> bool:
                     return await hub_consumers_done(js, progress)

@@ -102,6 +102,10 @@ class BatchConsumer:
         self._transient = False  # an infrastructure error in the batch in hand
         self._labels = [{"service": s.service, "site": site} for s in subscribers]
         self._up = [metrics.SERVICE_UP.labels(**labels) for labels in self._labels]
+        self._batch_figures = {  # by service: batch duration and size
+            labels["service"]: (metrics.BATCH_SECONDS.labels(**labels), metrics.BATCH_SIZE.labels(**labels))
+            for labels in self._labels
+        }
         self._counters: dict[tuple[str, str, str], object] = {}
         self.ready = asyncio.Event()
 
@@ -149,6 +153,7 @@ class BatchConsumer:
             self._fetching = None
 
     async def _handle(self, msgs: list[Msg]) -> None:
+        # Decoded once: every service that reads a message gets the same event (frozen, so shared safely).
         decoded: list[Pair] = []
         for msg in msgs:
             try:
@@ -165,9 +170,9 @@ class BatchConsumer:
                 started = time.perf_counter()
                 with bind(service=subscriber.service):
                     await self._apply(subscriber, mine, retry)
-                labels = {"service": subscriber.service, "site": self._site}
-                metrics.BATCH_SECONDS.labels(**labels).observe(time.perf_counter() - started)
-                metrics.BATCH_SIZE.labels(**labels).observe(len(mine))
+                seconds, size = self._batch_figures[subscriber.service]
+                seconds.observe(time.perf_counter() - started)
+                size.observe(len(mine))
         if not self._transient:
             self._infra_backoff = 0.0
         faults.point("consumer.before_ack")

@@ -146,6 +146,11 @@ class Delivery:
         )
 
 
+def fed_by(durable: str) -> set[str]:
+    """The services a process durable feeds, read from its name (``Delivery.durable``)."""
+    return set(durable.split("-"))
+
+
 def deliveries(specs: list[ConsumerSpec]) -> list[Delivery]:
     """The durables of one process: one per stream its services read."""
     by_stream: dict[str, list[ConsumerSpec]] = {}
@@ -181,7 +186,7 @@ async def _remove_superseded(js: JetStreamContext, delivery: Delivery, services:
     mine = {m.durable for m in delivery.members}
     removed = []
     for info in await js.consumers_info(delivery.stream):
-        names = set(info.name.split("-"))
+        names = fed_by(info.name)
         if info.name != delivery.durable and names <= services and names & mine:
             await js.delete_consumer(delivery.stream, info.name)
             removed.append(f"consommateur {delivery.stream}/{info.name}: remplacé par {delivery.durable}, supprimé")

@@ -21,25 +21,7 @@ def type_from_subject(subject: str) -> tuple[str, str]:
     return parts[1], f"{parts[2]}.{parts[3]}"
 
 
-# Events recently decoded in this process, by subject and body. Events are immutable (frozen models),
-# so every service of a node that reads the same message gets the same object: at a hub running
-# eight services, decoding each message eight times was a quarter of the consumers' time.
-RECENT = 2048  # ~9 MB at most; 4,096 gained nothing more at the hub, 1,024 lost 10%
-_recent: dict[tuple[str, bytes], Event] = {}
-
-
 def decode(subject: str, data: bytes) -> Event:
-    key = (subject, data)
-    event = _recent.get(key)
-    if event is None:
-        event = _decode(subject, data)
-        if len(_recent) >= RECENT:
-            del _recent[next(iter(_recent))]  # the oldest: dicts keep insertion order
-        _recent[key] = event
-    return event
-
-
-def _decode(subject: str, data: bytes) -> Event:
     origin, event_type = type_from_subject(subject)
     cls = REGISTRY.get(event_type)
     if cls is None:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.booking import tables as booking_tables
 from services.inventory import tables as inventory_tables
 from shared.db import make_engine
-from shared.topology import DLQ_STREAM
+from shared.topology import DLQ_STREAM, fed_by
 from tests.support.bus import eventually, stream_events
 from tests.support.checker import PRIMARY, DeadLetter, Verdict, check
 from tests.support.workload import Workload
@@ -123,7 +123,7 @@ async def drained(scene: Scene) -> list[str]:
     for d in scene.drains:
         try:
             infos = [i for i in await d.js.consumers_info(d.stream)
-                     if i.name == d.consumer or d.consumer in i.name.split("-")]
+                     if i.name == d.consumer or d.consumer in fed_by(i.name)]
         except Exception as exc:  # a server restarting: not quiet yet
             busy.append(f"{d.stream}/{d.consumer}: {exc!r}")
             continue
