@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.bulk import execute_many
 from shared.contract.envelope import Event, subject_for
 from shared.hlc import HybridClock
 
@@ -166,9 +167,9 @@ class UnitOfWork:
     async def commit(self) -> None:
         await self.save_state()
         if self._processed:
-            await self.conn.execute(insert(self._tables.inbox), self._processed)
+            await execute_many(self.conn, insert(self._tables.inbox), self._processed)
         if self._pending:
-            await self.conn.execute(insert(self._tables.outbox), self._pending)
+            await execute_many(self.conn, insert(self._tables.outbox), self._pending)
         sent = self.relay.take_acked() if self.relay is not None else []
         try:
             outbox = self._tables.outbox

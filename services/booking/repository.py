@@ -101,10 +101,11 @@ class BookingRepository:
                     workshop_ids.add(workshop_id)
                 if resource_id:
                     resource_ids.add(resource_id)
-        await self._load_workshops(workshop_ids - self._workshops.keys())
-        await self._load_resources(resource_ids - self._resources.keys())
-        await self._load_requests(request_ids - self._by_request.keys())
-        await self._load_active_counts(citizen_ids - self._active.keys())
+        # not ``- dict.keys()``: that walks the dict
+        await self._load_workshops({i for i in workshop_ids if i not in self._workshops})
+        await self._load_resources({i for i in resource_ids if i not in self._resources})
+        await self._load_requests({i for i in request_ids if i not in self._by_request})
+        await self._load_active_counts({i for i in citizen_ids if i not in self._active})
 
     async def _load_workshops(self, ids: set[str]) -> None:
         if not ids:
@@ -120,7 +121,7 @@ class BookingRepository:
                 stale.add(wid)
         if stale:
             await self._load_fresh(stale, current)
-        for missing in ids - current.keys():
+        for missing in {i for i in ids if i not in current}:
             self._workshops[missing] = None
 
     async def load_upcoming(self, limit: int) -> None:
@@ -171,7 +172,7 @@ class BookingRepository:
             res = self._resources.get(b.resource_id or "")
             if res is not None:
                 res.slots.append(b)
-        for missing in ids - self._resources.keys():
+        for missing in {i for i in ids if i not in self._resources}:
             self._resources[missing] = None
 
     async def _load_requests(self, ids: set[str]) -> None:

@@ -38,6 +38,7 @@ from services.notifications.tables import (
     purpose_consents,
     ts,
 )
+from shared.bulk import execute_many
 from shared.contract import attendance as att
 from shared.contract import booking as bk
 from shared.contract import inventory as inv
@@ -131,7 +132,7 @@ class NotificationsRepository:
         await self._load_erased(citizens)
 
     async def _load_activities(self, ids: set[str]) -> None:
-        ids = ids - self._activities.keys()
+        ids = {i for i in ids if i not in self._activities}
         if not ids:
             return
         for r in await self._conn.execute(select(activities).where(activities.c.activity_id.in_(ids))):
@@ -141,7 +142,8 @@ class NotificationsRepository:
             self._activities[missing] = None
 
     async def _load_bookings(self, ids: set[str]) -> None:
-        ids = ids - self._bookings.keys()
+        # not ``ids - dict.keys()``: that walks the whole dict, per event
+        ids = {i for i in ids if i not in self._bookings}
         if not ids:
             return
         for r in await self._conn.execute(select(bookings).where(bookings.c.booking_id.in_(ids))):
@@ -161,7 +163,7 @@ class NotificationsRepository:
         wanted = {k for k in keys if k not in self._messages and k not in self._absent}
         if wanted:
             await self._adopt(messages.c.message_key.in_(wanted))
-            self._absent |= wanted - self._messages.keys()
+            self._absent |= {i for i in wanted if i not in self._messages}
 
     async def _adopt(self, where: ColumnElement[bool]) -> None:
         m = messages.c
@@ -184,7 +186,7 @@ class NotificationsRepository:
                 opened[message_id].sending = True
 
     async def _load_erased(self, citizens: set[str]) -> None:
-        ids = citizens - self._erased.keys()
+        ids = {i for i in citizens if i not in self._erased}
         if not ids:
             return
         self._erased.update(dict.fromkeys(ids))
@@ -193,7 +195,7 @@ class NotificationsRepository:
         self._erased.update({citizen_id: float(at) for citizen_id, at in rows})
 
     async def _load_contacts(self, citizens: set[str]) -> None:
-        ids = citizens - self._has_contact.keys()
+        ids = {i for i in citizens if i not in self._has_contact}
         if not ids:
             return
         self._has_contact.update(dict.fromkeys(ids, False))
@@ -449,10 +451,8 @@ class NotificationsRepository:
             else:
                 new.append(to_row(row))
         table = key.table
-        if new:
-            await self._conn.execute(insert(table), new)
-        if changed:
-            await self._conn.execute(update(table).where(key == bindparam("b_id")), changed)
+        await execute_many(self._conn, insert(table), new)
+        await execute_many(self._conn, update(table).where(key == bindparam("b_id")), changed)
         stored.update(dirty)
         dirty.clear()
 
@@ -461,7 +461,7 @@ class NotificationsRepository:
         if not (self._inserted or self._changed or self._deliveries_cancelled):
             return False
         if self._inserted:
-            await self._conn.execute(insert(messages), [m.row for m in self._inserted if m.row is not None])
+            await execute_many(self._conn, insert(messages), [m.row for m in self._inserted if m.row is not None])
         m, d = messages.c, deliveries.c
         if self._deliveries_cancelled:
             await self._conn.execute(

@@ -2,13 +2,13 @@
 the latest time) and written once at commit: the hub sees every booking of the network."""
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.privacy.model import Person
 from services.privacy.tables import access_log, applied, erasures, people, scrubs, ts
+from shared.bulk import execute_many
 from shared.messaging import UnitOfWork
 
 CHUNK = 500
@@ -63,19 +63,19 @@ class PrivacyRepository:
             part = ids[start:start + CHUNK]
             known = {r.citizen_id: r for r in await self._conn.execute(select(people).where(
                 people.c.citizen_id.in_(part)))}
-            fresh = []
+            fresh, changed = [], []
             for citizen_id in part:
                 at, registered = touched[citizen_id]
                 row = known.get(citizen_id)
                 if row is None:
                     fresh.append({"citizen_id": citizen_id, "registered_at": registered, "last_activity_at": at})
                     continue
-                values: dict[str, Any] = {"last_activity_at": max(at, row.last_activity_at)}
-                if registered is not None:
-                    values["registered_at"] = max(registered, row.registered_at or registered)
-                await self._conn.execute(update(people).where(people.c.citizen_id == citizen_id).values(**values))
-            if fresh:
-                await self._conn.execute(insert(people), fresh)
+                last = max(at, row.last_activity_at)
+                since = row.registered_at if registered is None else max(registered, row.registered_at or registered)
+                if (last, since) != (row.last_activity_at, row.registered_at):
+                    changed.append({"p_id": citizen_id, "last_activity_at": last, "registered_at": since})
+            await execute_many(self._conn, update(people).where(people.c.citizen_id == bindparam("p_id")), changed)
+            await execute_many(self._conn, insert(people), fresh)
 
 
 async def record_access(

@@ -84,10 +84,10 @@ def catalogue_handlers(t: CatalogueTables) -> dict[type[Event], Handler]:
 
     async def confirmed(e: bk.BookingConfirmed, uow: Any) -> None:
         if e.workshop_id is not None:  # slots at a workstation are not in the catalogue
-            _booking(uow, e, e.workshop_id, "confirmed")
+            _booking(uow, e, e.workshop_id, "confirmed", e.booked_by_staff)
 
     async def waitlisted(e: bk.BookingWaitlisted, uow: Any) -> None:
-        _booking(uow, e, e.workshop_id, "waitlisted", queued=e.hlc)
+        _booking(uow, e, e.workshop_id, "waitlisted", e.booked_by_staff, queued=e.hlc)
 
     async def promoted(e: bk.BookingPromoted, uow: Any) -> None:
         uow.rows.change(t.bookings, {"booking_id": e.booking_id}, {"status": "confirmed"})
@@ -101,12 +101,12 @@ def catalogue_handlers(t: CatalogueTables) -> dict[type[Event], Handler]:
     async def no_show(e: att.NoShow, uow: Any) -> None:
         uow.rows.change(t.bookings, {"booking_id": e.booking_id}, {"status": "no_show"})
 
-    def _booking(uow: Any, e: Any, workshop_id: str, status: str, **extra: Any) -> None:
+    def _booking(uow: Any, e: Any, workshop_id: str, status: str, staff: str | None = None, **extra: Any) -> None:
         values = {"workshop_id": workshop_id, "site": e.site, "citizen_id": e.citizen.citizen_id, "status": status,
                   "age_bracket": e.citizen.age_bracket, "commune_insee": e.citizen.commune_insee,
                   "starts_at": e.starts_at.timestamp(), **extra}
-        if getattr(e, "booked_by_staff", None):
-            values["booked_by_staff"] = e.booked_by_staff
+        if staff:
+            values["booked_by_staff"] = staff
         uow.rows.upsert(t.bookings, {"booking_id": e.booking_id}, values)
 
     return {

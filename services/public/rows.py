@@ -14,6 +14,8 @@ from sqlalchemy import ColumnElement, Table, bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.bulk import execute_many
+
 _KEY = "key_"  # bound parameters of the WHERE of a many-row UPDATE, apart from the columns it sets
 
 
@@ -25,6 +27,17 @@ def _primary_key(table: Table) -> tuple[str, ...]:
 def _insert(conn: AsyncConnection, table: Table) -> Any:
     """The dialect's INSERT, the one that knows ``ON CONFLICT``."""
     return (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(table)
+
+
+@cache
+def _upsert(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
+    """INSERT, or set ``columns`` from the new row on a key conflict: built once per shape (``excluded`` is
+    costly to build, and a batch writes a few shapes)."""
+    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
+    keys = list(_primary_key(table))
+    if not columns:
+        return statement.on_conflict_do_nothing(index_elements=keys)
+    return statement.on_conflict_do_update(index_elements=keys, set_={c: statement.excluded[c] for c in columns})
 
 
 async def upsert(conn: AsyncConnection, table: Table, keys: dict[str, Any], values: dict[str, Any]) -> None:
@@ -117,12 +130,6 @@ class RowChanges:
         for many in updates.values():
             # The columns set are the parameters that are not keys (SQLAlchemy's many-row UPDATE).
             where = [table.c[k] == bindparam(_KEY + k) for k in keys]
-            await self._conn.execute(update(table).where(*where), many)
+            await execute_many(self._conn, update(table).where(*where), many)
         for (_, columns), many in upserts.items():
-            statement = _insert(self._conn, table)
-            if columns:
-                statement = statement.on_conflict_do_update(
-                    index_elements=list(keys), set_={c: statement.excluded[c] for c in columns})
-            else:
-                statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-            await self._conn.execute(statement, many)
+            await execute_many(self._conn, _upsert(self._conn.dialect.name, table, tuple(sorted(columns))), many)

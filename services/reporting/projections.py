@@ -197,7 +197,7 @@ def facts_of(event: Event, zone: ZoneInfo) -> list[Any]:
 
 
 async def project(event: Event, uow: ReportingUnitOfWork) -> None:
-    await uow.models.apply(facts_of(event, uow.zone))
+    await uow.models.apply(uow.facts(event))
 
 
 HANDLERS: Mapping[type[Event], Handler] = dict.fromkeys(PROJECTIONS, project)

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting.tables import FACT_TABLES, READ_MODELS, FactTable, messaging
+from shared.bulk import execute_many
 from shared.contract.envelope import Event
 from shared.messaging import UnitOfWork
 
@@ -65,14 +66,11 @@ class ReadModels:
             kind, saved = FACT_TABLES[cls], self._saved[cls]
             new = [kind.to_row(f) for key, f in current.items() if f is not None and key not in saved]
             changed = [kind.to_row(f) for key, f in current.items() if key in saved and saved[key] != f]
-            if new:
-                await self._conn.execute(insert(kind.table), new)
+            await execute_many(self._conn, insert(kind.table), new)
             if changed:
                 key = kind.key_column.name
-                await self._conn.execute(
-                    update(kind.table).where(kind.key_column == bindparam("k_key")),
-                    [{**row, "k_key": row[key]} for row in changed],
-                )
+                await execute_many(self._conn, update(kind.table).where(kind.key_column == bindparam("k_key")),
+                                   [{**row, "k_key": row[key]} for row in changed])
 
 
 class ReportingUnitOfWork(UnitOfWork):
@@ -83,10 +81,17 @@ class ReportingUnitOfWork(UnitOfWork):
     async def __aenter__(self) -> "ReportingUnitOfWork":
         await super().__aenter__()
         self.models = ReadModels(self.conn)
+        self._facts: dict[str, list[Any]] = {}
         return self
 
     async def preload(self, events: list[Event]) -> None:
-        await self.models.preload(f for e in events for f in self.facts_of(e, self.zone))
+        self._facts = {e.event_id: self.facts_of(e, self.zone) for e in events}
+        await self.models.preload(f for facts in self._facts.values() for f in facts)
+
+    def facts(self, event: Event) -> list[Any]:
+        """The facts ``event`` stands for: worked out once, by ``preload``, for the events of a batch."""
+        known = self._facts.pop(event.event_id, None)
+        return known if known is not None else self.facts_of(event, self.zone)
 
     async def save_state(self) -> None:
         await self.models.save()
