@@ -60,34 +60,45 @@ def _compile(dialect: Dialect, statement: UpdateBase, keys: tuple[str, ...]) -> 
         return None  # a named paramstyle, or ``onupdate`` values computed per row
     # A column left out of the rows gets its default: a constant of the table's, never a function's.
     defaults = {c.key: c.default for c in compiled.insert_prefetch}
-    readers: list[Callable[[dict[str, Any]], Any]] = []
-    for name in names:
+    constants: dict[str, Any] = {}
+    processors: list[tuple[int, Callable[[Any], Any]]] = []
+    for position, name in enumerate(names):
         bind = compiled.binds[name]
         if bind.expanding or bind.literal_execute or bind.callable is not None:
             return None
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if name in keys:
-            get = itemgetter(name)
-            readers.append(get if process is None else _processed(get, process))
+            if process is not None:
+                processors.append((position, process))
         elif name in defaults and getattr(defaults[name], "is_scalar", False):
             value = defaults[name].arg  # type: ignore[union-attr]
-            readers.append(_constant(process(value) if process is not None else value))
+            constants[name] = process(value) if process is not None else value
         else:
             # A value written in the statement (``.values(state="sent")``): statements that differ only in
             # it share a cache key, so a plan must not keep it.
             return None
-    if all(isinstance(r, itemgetter) for r in readers):
-        # The usual case (no type processing, every value from the rows): one C call per row.
-        fetch = itemgetter(*names)
-        row_values = (lambda row: (fetch(row),)) if len(names) == 1 else fetch
+    return _Plan(compiled.string, _row_values(names, constants, processors))
+
+
+def _row_values(names: Sequence[str], constants: dict[str, Any],
+                processors: list[tuple[int, Callable[[Any], Any]]]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A row's values in the statement's order: one C call for the lot, then the few that need a type's
+    processing (a float column on SQLite, a boolean on PostgreSQL)."""
+    if constants:
+        fetch_keyed = itemgetter(*names)
+        fetch: Callable[[dict[str, Any]], Any] = lambda row: fetch_keyed({**constants, **row})  # noqa: E731
     else:
-        row_values = lambda row: tuple([read(row) for read in readers])  # noqa: E731
-    return _Plan(compiled.string, row_values)
+        fetch = itemgetter(*names)
+    if len(names) == 1:
+        single = fetch
+        fetch = lambda row: (single(row),)  # noqa: E731
+    if not processors:
+        return fetch
 
+    def processed(row: dict[str, Any]) -> tuple[Any, ...]:
+        values = list(fetch(row))
+        for position, process in processors:
+            values[position] = process(values[position])
+        return tuple(values)
 
-def _processed(get: Callable[[dict[str, Any]], Any], process: Callable[[Any], Any]) -> Callable[[dict[str, Any]], Any]:
-    return lambda row: process(get(row))
-
-
-def _constant(value: Any) -> Callable[[dict[str, Any]], Any]:
-    return lambda _row: value
+    return processed

@@ -18,8 +18,9 @@ down) → retried without counting against the message, never dead-lettered.
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -67,13 +68,9 @@ class Subscriber:
     subjects: list[str]
     process: Process
     max_attempts: int = 5
-    _reads: dict[str, bool] = field(default_factory=dict, init=False, repr=False)  # by subject: a few hundred
 
     def reads(self, subject: str) -> bool:
-        known = self._reads.get(subject)
-        if known is None:
-            known = self._reads[subject] = any(subject_matches(p, subject) for p in self.subjects)
-        return known
+        return any(subject_matches(p, subject) for p in self.subjects)
 
 
 Pair = tuple[Msg, Event]
@@ -107,6 +104,7 @@ class BatchConsumer:
             for labels in self._labels
         }
         self._counters: dict[tuple[str, str, str], object] = {}
+        self._readers_of: dict[str, tuple[int, ...]] = {}
         self.ready = asyncio.Event()
 
     @property
@@ -164,8 +162,11 @@ class BatchConsumer:
             return
         retry: dict[int, float] = {}  # by id(msg): redeliver after this many seconds
         self._transient = False
-        for subscriber in self._subscribers:
-            mine = [pair for pair in decoded if subscriber.reads(pair[0].subject)]
+        parts: list[list[Pair]] = [[] for _ in self._subscribers]
+        for pair in decoded:
+            for index in self._readers(pair[0].subject):
+                parts[index].append(pair)
+        for subscriber, mine in zip(self._subscribers, parts, strict=True):
             if mine:
                 started = time.perf_counter()
                 with bind(service=subscriber.service):
@@ -183,6 +184,14 @@ class BatchConsumer:
             else:
                 await msg.nak(delay=delay)
 
+    def _readers(self, subject: str) -> tuple[int, ...]:
+        """The subscribers (by index) that read ``subject``: a few hundred subjects, each worked out once."""
+        readers = self._readers_of.get(subject)
+        if readers is None:
+            readers = self._readers_of[subject] = tuple(
+                i for i, s in enumerate(self._subscribers) if s.reads(subject))
+        return readers
+
     async def _apply(self, subscriber: Subscriber, pairs: list[Pair], retry: dict[int, float]) -> None:
         """Apply ``pairs`` for one service; what must come back later goes into ``retry``."""
         try:
@@ -190,8 +199,10 @@ class BatchConsumer:
         except Exception as exc:
             await self._recover(subscriber, pairs, exc, retry)
             return
-        for _, event in pairs:
-            self._count(subscriber.service, event.TYPE, "processed" if event.event_id in applied else "duplicate")
+        counts: Counter[tuple[str, str]] = Counter(
+            (event.TYPE, "processed" if event.event_id in applied else "duplicate") for _, event in pairs)
+        for (event_type, outcome), count in counts.items():
+            self._count(subscriber.service, event_type, outcome, count)
 
     async def _recover(self, subscriber: Subscriber, pairs: list[Pair], exc: Exception,
                        retry: dict[int, float]) -> None:
@@ -254,13 +265,13 @@ class BatchConsumer:
         self._count(service, event_type, "dead_letter")
         return True
 
-    def _count(self, service: str, event_type: str, outcome: str) -> None:
+    def _count(self, service: str, event_type: str, outcome: str, count: int = 1) -> None:
         key = (service, event_type, outcome)
         child = self._counters.get(key)
         if child is None:
             child = metrics.EVENTS_CONSUMED.labels(service=service, site=self._site, type=event_type, outcome=outcome)
             self._counters[key] = child
-        child.inc()  # type: ignore[attr-defined]
+        child.inc(count)  # type: ignore[attr-defined]
 
     def _grow_infra_backoff(self) -> None:
         self._infra_backoff = min(15.0, max(0.25, self._infra_backoff * 2))
