@@ -63,18 +63,21 @@ class PrivacyRepository:
             part = ids[start:start + CHUNK]
             known = {r.citizen_id: r for r in await self._conn.execute(select(people).where(
                 people.c.citizen_id.in_(part)))}
-            fresh, changed = [], []
+            fresh, active, registered_again = [], [], []
             for citizen_id in part:
                 at, registered = touched[citizen_id]
                 row = known.get(citizen_id)
                 if row is None:
                     fresh.append({"citizen_id": citizen_id, "registered_at": registered, "last_activity_at": at})
-                    continue
-                last = max(at, row.last_activity_at)
-                since = row.registered_at if registered is None else max(registered, row.registered_at or registered)
-                if (last, since) != (row.last_activity_at, row.registered_at):
-                    changed.append({"p_id": citizen_id, "last_activity_at": last, "registered_at": since})
-            await execute_many(self._conn, update(people).where(people.c.citizen_id == bindparam("p_id")), changed)
+                elif registered is not None:
+                    registered_again.append({"p_id": citizen_id, "last_activity_at": max(at, row.last_activity_at),
+                                             "registered_at": max(registered, row.registered_at or registered)})
+                elif at > row.last_activity_at:
+                    # Only the column this batch moves: a registration another instance writes meanwhile stays.
+                    active.append({"p_id": citizen_id, "last_activity_at": at})
+            by_id = people.c.citizen_id == bindparam("p_id")
+            await execute_many(self._conn, update(people).where(by_id), active)
+            await execute_many(self._conn, update(people).where(by_id), registered_again)
             await execute_many(self._conn, insert(people), fresh)
 
 
