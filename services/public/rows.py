@@ -24,16 +24,16 @@ def _primary_key(table: Table) -> tuple[str, ...]:
     return tuple(column.name for column in table.primary_key.columns)
 
 
-def _insert(conn: AsyncConnection, table: Table) -> Any:
+def _insert(dialect: str, table: Table) -> Any:
     """The dialect's INSERT, the one that knows ``ON CONFLICT``."""
-    return (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(table)
+    return (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
 
 
 @cache
 def _upsert(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
     """INSERT, or set ``columns`` from the new row on a key conflict: built once per shape (``excluded`` is
     costly to build, and a batch writes a few shapes)."""
-    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
+    statement = _insert(dialect, table)
     keys = list(_primary_key(table))
     if not columns:
         return statement.on_conflict_do_nothing(index_elements=keys)
@@ -42,7 +42,7 @@ def _upsert(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
 
 async def upsert(conn: AsyncConnection, table: Table, keys: dict[str, Any], values: dict[str, Any]) -> None:
     """Insert the row, or set ``values`` on it if its primary key ``keys`` is there already."""
-    statement = _insert(conn, table).values(**keys, **values)
+    statement = _insert(conn.dialect.name, table).values(**keys, **values)
     await conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=values))
 
 
@@ -123,7 +123,7 @@ class RowChanges:
                 upserts.setdefault((frozenset(row.insert), frozenset(row.update)), []).append(row.insert)
             else:
                 # A change arrived before the row's creation in the same batch: it applies only if the row exists.
-                statement = _insert(self._conn, table).values(row.insert)
+                statement = _insert(self._conn.dialect.name, table).values(row.insert)
                 await self._conn.execute(
                     statement.on_conflict_do_update(index_elements=list(row.keys), set_=row.update))
         keys = _primary_key(table)
